@@ -1,0 +1,86 @@
+package dev.petrel.itests;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.petrel.api.tokenizer.Tokenizer;
+import dev.petrel.api.tokenizer.TokenizerFactory;
+import dev.petrel.api.weights.WeightSource;
+import dev.petrel.api.weights.WeightSourceProvider;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceReference;
+import org.osgi.test.common.annotation.InjectBundleContext;
+import org.osgi.test.common.annotation.InjectService;
+import org.osgi.test.junit5.context.BundleContextExtension;
+import org.osgi.test.junit5.service.ServiceExtension;
+
+/** The Petrel bundles resolve, start and offer their services inside Felix. */
+@ExtendWith({BundleContextExtension.class, ServiceExtension.class})
+class ServicesTest {
+
+    @InjectBundleContext
+    BundleContext context;
+
+    @Test
+    void petrelBundles_areAllActive() {
+        List<Bundle> petrel = Arrays.stream(context.getBundles())
+                .filter(b -> b.getSymbolicName().startsWith("dev.petrel."))
+                .toList();
+        assertEquals(List.of("dev.petrel.api", "dev.petrel.loader.gguf", "dev.petrel.shell", "dev.petrel.tokenizer"),
+                petrel.stream().map(Bundle::getSymbolicName).sorted().toList());
+        for (Bundle b : petrel) {
+            assertEquals(Bundle.ACTIVE, b.getState(), b.getSymbolicName() + " is not active");
+        }
+    }
+
+    @Test
+    void ggufProvider_isRegisteredWithItsFormat(
+            @InjectService(filter = "(format=gguf)") WeightSourceProvider gguf) {
+        assertEquals("gguf", gguf.format());
+    }
+
+    @Test
+    void consoleCommands_areRegisteredInScopePetrel() throws Exception {
+        for (String function : List.of("inspect", "tokenize")) {
+            ServiceReference<?>[] refs = context.getServiceReferences((String) null,
+                    "(&(osgi.command.scope=petrel)(osgi.command.function=" + function + "))");
+            assertNotNull(refs, "petrel:" + function + " is not registered");
+        }
+    }
+
+    @Test
+    void tokenizerService_encodesLikeLlamaCpp(
+            @InjectService(filter = "(format=gguf)") WeightSourceProvider gguf,
+            @InjectService TokenizerFactory factory) throws Exception {
+        Path vocab = TestData.root().resolve("tokenizers/gguf-vocab/ggml-vocab-llama-spm.gguf");
+        String[] inputs = Files.readString(vocab.resolveSibling(vocab.getFileName() + ".inp"))
+                .split("\n__ggml_vocab_test__\n", -1);
+        List<String> expected = Files.readAllLines(vocab.resolveSibling(vocab.getFileName() + ".out"));
+        Tokenizer tokenizer;
+        assertTrue(gguf.accepts(vocab));
+        try (WeightSource source = gguf.open(vocab)) {
+            tokenizer = factory.fromMetadata(source.metadata());
+        }
+        for (int i = 0; i < expected.size(); i++) {
+            int[] want = expected.get(i).isBlank() ? new int[0]
+                    : Arrays.stream(expected.get(i).trim().split(" +")).mapToInt(Integer::parseInt).toArray();
+            assertArrayEquals(want, tokenizer.encode(inputs[i]), "case " + i + ": '" + inputs[i] + "'");
+        }
+    }
+
+    @Test
+    void tokenizerService_readsHuggingFaceFolders(@InjectService TokenizerFactory factory) throws Exception {
+        Tokenizer llama3 = factory.fromHuggingFace(TestData.root().resolve("tokenizers/hf-llama3"));
+        assertArrayEquals(new int[] {9906, 1917}, llama3.encode("Hello world"));
+        assertEquals("Hello world", llama3.decode(llama3.encode("Hello world")));
+    }
+}
