@@ -118,19 +118,42 @@ class PetrelCommandLineTest {
         assertTrue(badOption.stderr.contains("unknown option --modle"), badOption.stderr);
     }
 
+    @Test
+    void noArguments_opensTheInteractiveConsoleWithPetrelCommands() throws Exception {
+        String model = testData().resolve("tokenizers/hf-llama3").toString();
+        Run run = petrelWithInput("petrel:tokenize --model '" + model + "' --json 'Hello world'\nlb\n");
+        assertEquals(0, run.status, run.stderr);
+        assertTrue(run.stdout.contains("Welcome to Apache Felix Gogo"), run.stdout);
+        assertTrue(run.stdout.contains("{\"ids\":[9906,1917]}"), run.stdout);
+        assertTrue(run.stdout.matches("(?s).*Active .*Petrel tokenizers.*"), run.stdout);
+    }
+
     // --- running the launcher
 
     record Run(int status, String stdout, String stderr) {
     }
 
     private Run petrel(String... args) throws IOException, InterruptedException {
+        return launch(null, args);
+    }
+
+    /** The console with no arguments, reading its commands from standard input. */
+    private Run petrelWithInput(String input) throws IOException, InterruptedException {
+        return launch(Files.writeString(temp.resolve("stdin"), input), new String[0]);
+    }
+
+    private Run launch(Path stdin, String[] args) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>();
         command.add(ROOT.resolve("petrel").toString());
         command.addAll(List.of(args));
         Path out = temp.resolve("stdout");
         Path err = temp.resolve("stderr");
-        Process process = new ProcessBuilder(command).directory(temp.toFile())
-                .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        ProcessBuilder builder = new ProcessBuilder(command).directory(temp.toFile())
+                .redirectOutput(out.toFile()).redirectError(err.toFile());
+        if (stdin != null) {
+            builder.redirectInput(stdin.toFile());
+        }
+        Process process = builder.start();
         if (!process.waitFor(120, TimeUnit.SECONDS)) {
             process.destroyForcibly();
             throw new AssertionError("petrel " + String.join(" ", args) + " did not finish within 120 s");
