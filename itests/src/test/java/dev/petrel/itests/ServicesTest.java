@@ -5,6 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.petrel.api.attention.AttentionStrategy;
+import dev.petrel.api.engine.ChatTemplate;
+import dev.petrel.api.engine.Engine;
+import dev.petrel.api.engine.ModelArchitecture;
+import dev.petrel.api.experts.FeedForward;
+import dev.petrel.api.kernel.KernelBackend;
+import dev.petrel.api.quant.QuantFormat;
 import dev.petrel.api.tokenizer.Tokenizer;
 import dev.petrel.api.tokenizer.TokenizerFactory;
 import dev.petrel.api.weights.WeightSource;
@@ -35,7 +42,9 @@ class ServicesTest {
         List<Bundle> petrel = Arrays.stream(context.getBundles())
                 .filter(b -> b.getSymbolicName().startsWith("dev.petrel."))
                 .toList();
-        assertEquals(List.of("dev.petrel.api", "dev.petrel.loader.gguf", "dev.petrel.shell", "dev.petrel.tokenizer"),
+        assertEquals(List.of("dev.petrel.api", "dev.petrel.attention", "dev.petrel.chat", "dev.petrel.engine",
+                "dev.petrel.experts", "dev.petrel.kernels.java", "dev.petrel.loader.gguf", "dev.petrel.models",
+                "dev.petrel.quant", "dev.petrel.shell", "dev.petrel.tokenizer"),
                 petrel.stream().map(Bundle::getSymbolicName).sorted().toList());
         for (Bundle b : petrel) {
             assertEquals(Bundle.ACTIVE, b.getState(), b.getSymbolicName() + " is not active");
@@ -50,11 +59,34 @@ class ServicesTest {
 
     @Test
     void consoleCommands_areRegisteredInScopePetrel() throws Exception {
-        for (String function : List.of("inspect", "tokenize")) {
+        for (String function : List.of("inspect", "tokenize", "generate", "run", "chat", "bench")) {
             ServiceReference<?>[] refs = context.getServiceReferences((String) null,
                     "(&(osgi.command.scope=petrel)(osgi.command.function=" + function + "))");
             assertNotNull(refs, "petrel:" + function + " is not registered");
         }
+    }
+
+    @Test
+    void inferenceServices_areRegistered(
+            @InjectService Engine engine,
+            @InjectService ChatTemplate chatTemplates) throws Exception {
+        assertNotNull(engine);
+        // By name: the test bundle stays wired to the api only (LifecycleTest refreshes the rest).
+        assertNotNull(context.getServiceReferences("dev.petrel.models.ModelResolver", null), "no ModelResolver");
+        for (String kernel : List.of("java", "java-scalar")) {
+            assertNotNull(context.getServiceReferences(KernelBackend.class, "(kernel=" + kernel + ")"),
+                    "no kernel backend " + kernel);
+        }
+        for (String arch : List.of("llama", "qwen2", "qwen3")) {
+            assertEquals(1, context.getServiceReferences(ModelArchitecture.class, "(arch=" + arch + ")").size(),
+                    "architecture " + arch);
+        }
+        for (String type : List.of("F32", "F16", "BF16", "Q8_0", "Q4_0")) {
+            assertEquals(1, context.getServiceReferences(QuantFormat.class, "(type=" + type + ")").size(),
+                    "quant format " + type);
+        }
+        assertEquals(1, context.getServiceReferences(AttentionStrategy.class, "(attention=gqa)").size());
+        assertEquals(1, context.getServiceReferences(FeedForward.class, null).size());
     }
 
     @Test

@@ -1,14 +1,10 @@
 package dev.petrel.shell;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonGenerator;
 import dev.petrel.api.tokenizer.Tokenizer;
 import dev.petrel.api.tokenizer.TokenizerFactory;
 import dev.petrel.api.weights.WeightSource;
 import dev.petrel.api.weights.WeightSourceProvider;
 import java.io.IOException;
-import java.io.StringWriter;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -46,7 +42,7 @@ public class TokenizeCommand {
         String text = text(args);
         Tokenizer tokenizer = load(Path.of(args.require("model")));
         int[] ids = tokenizer.encode(text, args.flag("add-special"), args.flag("parse-special"));
-        return args.flag("json") ? json(ids) : table(tokenizer, ids);
+        return args.flag("json") ? new Json().ids("ids", ids).toString() : table(tokenizer, ids);
     }
 
     private static String text(CommandArgs args) throws IOException {
@@ -70,22 +66,6 @@ public class TokenizeCommand {
         try (WeightSource source = WeightSources.open(providers, model)) {
             return tokenizers.fromMetadata(source.metadata());
         }
-    }
-
-    private static String json(int[] ids) {
-        StringWriter out = new StringWriter();
-        try (JsonGenerator json = new JsonFactory().createGenerator(out)) {
-            json.writeStartObject();
-            json.writeArrayFieldStart("ids");
-            for (int id : ids) {
-                json.writeNumber(id);
-            }
-            json.writeEndArray();
-            json.writeEndObject();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return out.toString();
     }
 
     private static String table(Tokenizer tokenizer, int[] ids) {

@@ -10,11 +10,8 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -24,7 +21,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class PetrelCommandLineTest {
 
-    private static final Path ROOT = repositoryRoot();
     private static final Path VOCABS = testData().resolve("tokenizers/gguf-vocab");
 
     @TempDir
@@ -38,35 +34,35 @@ class PetrelCommandLineTest {
         List<String> inputs = cases(vocab);
         List<String> outputs = Files.readAllLines(Path.of(vocab + ".out"));
         int last = outputs.size() - 1;
-        Run run = petrel("tokenize", "--model", vocab.toString(), "--json", inputs.get(last));
-        assertEquals(0, run.status, run.stderr);
-        assertEquals("{\"ids\":[" + String.join(",", outputs.get(last).trim().split(" +")) + "]}\n", run.stdout);
+        Launcher.Run run = petrel("tokenize", "--model", vocab.toString(), "--json", inputs.get(last));
+        assertEquals(0, run.status(), run.stderr());
+        assertEquals("{\"ids\":[" + String.join(",", outputs.get(last).trim().split(" +")) + "]}\n", run.stdout());
     }
 
     @Test
     void tokenize_readsTextFilesAndHuggingFaceFolders() throws Exception {
         Path text = Files.writeString(temp.resolve("text.txt"), "Hello world", StandardCharsets.UTF_8);
-        Run run = petrel("tokenize", "--model", testData().resolve("tokenizers/hf-llama3").toString(),
+        Launcher.Run run = petrel("tokenize", "--model", testData().resolve("tokenizers/hf-llama3").toString(),
                 "--text-file", text.toString(), "--json");
-        assertEquals(0, run.status, run.stderr);
-        assertEquals("{\"ids\":[9906,1917]}\n", run.stdout);
+        assertEquals(0, run.status(), run.stderr());
+        assertEquals("{\"ids\":[9906,1917]}\n", run.stdout());
     }
 
     @Test
     void tokenizeAddSpecial_addsTheModelsBos() throws Exception {
-        Run run = petrel("tokenize", "--model", VOCABS.resolve("ggml-vocab-llama-spm.gguf").toString(),
+        Launcher.Run run = petrel("tokenize", "--model", VOCABS.resolve("ggml-vocab-llama-spm.gguf").toString(),
                 "--add-special", "--json", "Hello world");
-        assertEquals(0, run.status, run.stderr);
-        assertEquals("{\"ids\":[1,15043,3186]}\n", run.stdout);
+        assertEquals(0, run.status(), run.stderr());
+        assertEquals("{\"ids\":[1,15043,3186]}\n", run.stdout());
     }
 
     @Test
     void tokenize_withoutJsonPrintsATableOfPieces() throws Exception {
-        Run run = petrel("tokenize", "--model", VOCABS.resolve("ggml-vocab-gpt-2.gguf").toString(), "Hello world");
-        assertEquals(0, run.status, run.stderr);
-        assertTrue(run.stdout.contains("15496  'Hello'"), run.stdout);
-        assertTrue(run.stdout.contains("995  'Ġworld'"), run.stdout);
-        assertTrue(run.stdout.contains("2 tokens"), run.stdout);
+        Launcher.Run run = petrel("tokenize", "--model", VOCABS.resolve("ggml-vocab-gpt-2.gguf").toString(), "Hello world");
+        assertEquals(0, run.status(), run.stderr());
+        assertTrue(run.stdout().contains("15496  'Hello'"), run.stdout());
+        assertTrue(run.stdout().contains("995  'Ġworld'"), run.stdout());
+        assertTrue(run.stdout().contains("2 tokens"), run.stdout());
     }
 
     @Test
@@ -78,114 +74,69 @@ class PetrelCommandLineTest {
                 .addTensor("token_embd.weight", new long[] {4, 10}, new float[40])
                 .addTensor("blk.0.attn_q.weight", TensorType.Q8_0, new long[] {32, 2}, new byte[68])
                 .write();
-        Run run = petrel("inspect", model.toString());
-        assertEquals(0, run.status, run.stderr);
-        assertTrue(run.stdout.contains("general.architecture = \"llama\""), run.stdout);
-        assertTrue(run.stdout.contains("llama.block_count = 1"), run.stdout);
-        assertTrue(run.stdout.contains("(10 strings)"), run.stdout);
-        assertTrue(run.stdout.matches("(?s).*token_embd\\.weight\\s+F32\\s+\\[4, 10]\\s+160\n.*"), run.stdout);
-        assertTrue(run.stdout.matches("(?s).*blk\\.0\\.attn_q\\.weight\\s+Q8_0\\s+\\[32, 2]\\s+68\n.*"), run.stdout);
+        Launcher.Run run = petrel("inspect", model.toString());
+        assertEquals(0, run.status(), run.stderr());
+        assertTrue(run.stdout().contains("general.architecture = \"llama\""), run.stdout());
+        assertTrue(run.stdout().contains("llama.block_count = 1"), run.stdout());
+        assertTrue(run.stdout().contains("(10 strings)"), run.stdout());
+        assertTrue(run.stdout().matches("(?s).*token_embd\\.weight\\s+F32\\s+\\[4, 10]\\s+160\n.*"), run.stdout());
+        assertTrue(run.stdout().matches("(?s).*blk\\.0\\.attn_q\\.weight\\s+Q8_0\\s+\\[32, 2]\\s+68\n.*"), run.stdout());
     }
 
     @Test
     void inspect_damagedFileFailsWithTheFileAndField() throws Exception {
         byte[] valid = Files.readAllBytes(VOCABS.resolve("ggml-vocab-gpt-2.gguf"));
         Path damaged = Files.write(temp.resolve("damaged.gguf"), Arrays.copyOf(valid, 1000));
-        Run run = petrel("inspect", damaged.toString());
-        assertEquals(1, run.status);
-        assertEquals("", run.stdout);
-        assertTrue(run.stderr.contains("damaged.gguf"), run.stderr);
-        assertTrue(run.stderr.contains("tokenizer.ggml.tokens"), run.stderr);
-        assertFalse(run.stderr.contains("\tat "), "no stack trace expected: " + run.stderr);
+        Launcher.Run run = petrel("inspect", damaged.toString());
+        assertEquals(1, run.status());
+        assertEquals("", run.stdout());
+        assertTrue(run.stderr().contains("damaged.gguf"), run.stderr());
+        assertTrue(run.stderr().contains("tokenizer.ggml.tokens"), run.stderr());
+        assertFalse(run.stderr().contains("\tat "), "no stack trace expected: " + run.stderr());
     }
 
     @Test
     void missingModel_failsNamingIt() throws Exception {
-        Run run = petrel("tokenize", "--model", temp.resolve("nope.gguf").toString(), "hi");
-        assertEquals(1, run.status);
-        assertTrue(run.stderr.contains("nope.gguf") && run.stderr.contains("no such file"), run.stderr);
+        Launcher.Run run = petrel("tokenize", "--model", temp.resolve("nope.gguf").toString(), "hi");
+        assertEquals(1, run.status());
+        assertTrue(run.stderr().contains("nope.gguf") && run.stderr().contains("no such file"), run.stderr());
     }
 
     @Test
     void wrongUsage_exitsWithStatus2() throws Exception {
-        Run unknown = petrel("no-such-command");
-        assertEquals(2, unknown.status);
-        assertTrue(unknown.stderr.contains("unknown command 'no-such-command'"), unknown.stderr);
-        assertTrue(unknown.stderr.contains("tokenize"), "the help lists the commands: " + unknown.stderr);
+        Launcher.Run unknown = petrel("no-such-command");
+        assertEquals(2, unknown.status());
+        assertTrue(unknown.stderr().contains("unknown command 'no-such-command'"), unknown.stderr());
+        assertTrue(unknown.stderr().contains("tokenize"), "the help lists the commands: " + unknown.stderr());
 
-        Run badOption = petrel("tokenize", "--modle", "x", "hi");
-        assertEquals(2, badOption.status);
-        assertTrue(badOption.stderr.contains("unknown option --modle"), badOption.stderr);
+        Launcher.Run badOption = petrel("tokenize", "--modle", "x", "hi");
+        assertEquals(2, badOption.status());
+        assertTrue(badOption.stderr().contains("unknown option --modle"), badOption.stderr());
     }
 
     @Test
     void noArguments_opensTheInteractiveConsoleWithPetrelCommands() throws Exception {
         String model = testData().resolve("tokenizers/hf-llama3").toString();
-        Run run = petrelWithInput("petrel:tokenize --model '" + model + "' --json 'Hello world'\nlb\n");
-        assertEquals(0, run.status, run.stderr);
-        assertTrue(run.stdout.contains("Welcome to Apache Felix Gogo"), run.stdout);
-        assertTrue(run.stdout.contains("{\"ids\":[9906,1917]}"), run.stdout);
-        assertTrue(run.stdout.matches("(?s).*Active .*Petrel tokenizers.*"), run.stdout);
+        Launcher.Run run = petrelWithInput("petrel:tokenize --model '" + model + "' --json 'Hello world'\nlb\n");
+        assertEquals(0, run.status(), run.stderr());
+        assertTrue(run.stdout().contains("Welcome to Apache Felix Gogo"), run.stdout());
+        assertTrue(run.stdout().contains("{\"ids\":[9906,1917]}"), run.stdout());
+        assertTrue(run.stdout().matches("(?s).*Active .*Petrel tokenizers.*"), run.stdout());
     }
 
-    // --- running the launcher
-
-    record Run(int status, String stdout, String stderr) {
+    private Launcher.Run petrel(String... args) throws IOException, InterruptedException {
+        return Launcher.run(temp, args);
     }
 
-    private Run petrel(String... args) throws IOException, InterruptedException {
-        return launch(null, args);
-    }
-
-    /** The console with no arguments, reading its commands from standard input. */
-    private Run petrelWithInput(String input) throws IOException, InterruptedException {
-        return launch(Files.writeString(temp.resolve("stdin"), input), new String[0]);
-    }
-
-    private Run launch(Path stdin, String[] args) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>();
-        command.add(ROOT.resolve("petrel").toString());
-        command.addAll(List.of(args));
-        Path out = temp.resolve("stdout");
-        Path err = temp.resolve("stderr");
-        ProcessBuilder builder = new ProcessBuilder(command).directory(temp.toFile())
-                .redirectOutput(out.toFile()).redirectError(err.toFile());
-        if (stdin != null) {
-            builder.redirectInput(stdin.toFile());
-        }
-        Process process = builder.start();
-        if (!process.waitFor(120, TimeUnit.SECONDS)) {
-            process.destroyForcibly();
-            throw new AssertionError("petrel " + String.join(" ", args) + " did not finish within 120 s");
-        }
-        // The JVM notes the incubator module on standard error; that line is not Petrel's output.
-        String stderr = Files.readAllLines(err).stream()
-                .filter(line -> !line.startsWith("WARNING: Using incubator modules"))
-                .collect(Collectors.joining("\n"));
-        return new Run(process.exitValue(), Files.readString(out), stderr);
+    private Launcher.Run petrelWithInput(String input) throws IOException, InterruptedException {
+        return Launcher.runWithInput(temp, input);
     }
 
     private static List<String> cases(Path vocab) throws IOException {
         return List.of(Files.readString(Path.of(vocab + ".inp")).split("\n__ggml_vocab_test__\n", -1));
     }
 
-    private static Path repositoryRoot() {
-        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
-            if (Files.isRegularFile(dir.resolve("petrel")) && Files.isDirectory(dir.resolve("bundles"))) {
-                return dir;
-            }
-        }
-        throw new IllegalStateException("run from inside the repository: no petrel launcher above "
-                + Path.of("").toAbsolutePath());
-    }
-
     private static Path testData() {
-        String configured = System.getProperty("petrel.testdata", System.getenv("PETREL_TESTDATA"));
-        Path path = configured != null ? Path.of(configured) : ROOT.resolveSibling("shared").resolve("testdata");
-        if (!Files.isDirectory(path.resolve("tokenizers"))) {
-            throw new IllegalStateException("test data not found at " + path.toAbsolutePath()
-                    + ": set -Dpetrel.testdata or PETREL_TESTDATA");
-        }
-        return path;
+        return Launcher.testData();
     }
 }

@@ -1,0 +1,387 @@
+package dev.petrel.engine;
+
+import dev.petrel.api.PetrelException;
+import dev.petrel.api.attention.KvCache;
+import dev.petrel.api.engine.ForwardPass;
+import dev.petrel.api.engine.GenerationRequest;
+import dev.petrel.api.engine.GenerationResult;
+import dev.petrel.api.engine.GenerationResult.StopReason;
+import dev.petrel.api.engine.GenerationResult.Timings;
+import dev.petrel.api.engine.Model;
+import dev.petrel.api.engine.Sampler;
+import dev.petrel.api.engine.Session;
+import dev.petrel.api.engine.TokenListener;
+import dev.petrel.api.kernel.BackendUnavailableException;
+import dev.petrel.api.kernel.ComputeStream;
+import dev.petrel.api.kernel.KernelBackend;
+import dev.petrel.api.kernel.Lease;
+import dev.petrel.api.kernel.Tensor;
+import dev.petrel.api.weights.TensorType;
+import dev.petrel.engine.sampling.ChainSampler;
+import java.util.Arrays;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * One sequence: its ids, and a KV cache and a stream on the backend of its model's placement.
+ * The sequence may run ahead of the cache: ids appended but not yet processed (the last
+ * generated token) go through the model with the next batch. Between steps the session
+ * follows its model to another backend, taking the filled part of its cache along.
+ */
+final class EngineSession implements Session {
+
+    private final LoadedModel model;
+    private final ReentrantLock lock = new ReentrantLock();
+    private Placement placement;
+    private ComputeStream stream;
+    private KvCache cache;
+    private int[] tokens = new int[64];
+    private int size;     // ids in the sequence
+    private int cached;   // ids [0, cached) are in the cache
+    private boolean closed;
+    private volatile boolean closing;
+
+    EngineSession(LoadedModel model) {
+        this.model = model;
+        Placement p = joinCurrent();
+        try {
+            this.cache = p.pass().createCache(model.contextLength(), model.cacheType());
+            this.stream = p.backend().openStream();
+        } catch (RuntimeException e) {
+            if (cache != null) {
+                cache.close();
+            }
+            p.leave();
+            throw e;
+        }
+        this.placement = p;
+    }
+
+    @Override
+    public Model model() {
+        return model;
+    }
+
+    @Override
+    public int position() {
+        lock.lock();
+        try {
+            return size;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public int contextLength() {
+        return model.contextLength();
+    }
+
+    @Override
+    public int[] tokens() {
+        lock.lock();
+        try {
+            return Arrays.copyOf(tokens, size);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public float[] process(int[] ids) {
+        float[][] logits = run(ids, false);
+        return logits[0];
+    }
+
+    @Override
+    public float[][] processAll(int[] ids) {
+        return run(ids, true);
+    }
+
+    private float[][] run(int[] ids, boolean everyToken) {
+        if (ids.length == 0) {
+            throw new IllegalArgumentException("no ids to process");
+        }
+        lock.lock();
+        try {
+            checkOpen();
+            int before = size;
+            append(ids);
+            try {
+                float[][] all = evaluate(everyToken);
+                // logits of earlier pending ids are not the caller's
+                return everyToken ? Arrays.copyOfRange(all, all.length - ids.length, all.length) : all;
+            } catch (RuntimeException e) {
+                size = before;
+                cached = Math.min(cached, before);
+                throw e;
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public GenerationResult generate(GenerationRequest request, TokenListener listener) {
+        int[] prompt = request.promptIds();
+        lock.lock();
+        try {
+            checkOpen();
+            if (prompt.length == 0 && size == 0) {
+                throw new IllegalArgumentException("nothing to generate from: the prompt is empty and so is the session");
+            }
+            append(prompt);
+            if (cached == size) {
+                cached--;   // the last id runs again to give the logits to start from
+            }
+            Sampler sampler = new ChainSampler(request.sampling());
+            TextStream text = new TextStream(model.tokenizer(), request.stopStrings());
+            int promptTokens = size - cached;
+            long start = System.nanoTime();
+            float[] logits = evaluate(false)[0];
+            long promptEnd = System.nanoTime();
+
+            int[] generated = new int[16];
+            int count = 0;
+            StopReason reason = limit(request, count);
+            while (reason == null) {
+                if (cached < size) {
+                    logits = evaluate(false)[0];
+                }
+                int id = sampler.sample(logits, Arrays.copyOf(tokens, size));
+                append(new int[] {id});
+                if (count == generated.length) {
+                    generated = Arrays.copyOf(generated, 2 * count);
+                }
+                generated[count++] = id;
+
+                boolean end = !request.ignoreEndOfGeneration() && model.tokenizer().isEndOfGeneration(id);
+                String piece = text.append(id);
+                if (text.stopped()) {
+                    reason = StopReason.STOP_STRING;
+                } else if (end) {
+                    reason = StopReason.END_OF_GENERATION;
+                } else {
+                    reason = limit(request, count);
+                }
+                if (reason != null && reason != StopReason.STOP_STRING) {
+                    piece += text.flush();
+                }
+                boolean go = listener.onToken(id, piece);
+                if (reason == null && (!go || closing || Thread.currentThread().isInterrupted())) {
+                    reason = StopReason.CANCELLED;
+                }
+            }
+            long end = System.nanoTime();
+            return new GenerationResult(prompt, Arrays.copyOf(generated, count), text.text(), reason,
+                    new Timings(promptTokens, promptEnd - start, count, end - promptEnd));
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private StopReason limit(GenerationRequest request, int generated) {
+        if (request.maxTokens() >= 0 && generated >= request.maxTokens()) {
+            return StopReason.MAX_TOKENS;
+        }
+        if (size >= model.contextLength()) {
+            return StopReason.CONTEXT_FULL;
+        }
+        return null;
+    }
+
+    @Override
+    public void truncate(int position) {
+        lock.lock();
+        try {
+            if (position < 0 || position > size) {
+                throw new IndexOutOfBoundsException("truncate to " + position + " of a sequence of " + size);
+            }
+            size = position;
+            cached = Math.min(cached, position);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void close() {
+        closing = true;   // a generation in flight stops at its next token
+        lock.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            try {
+                closeQuietly(stream);
+                closeQuietly(cache);
+            } finally {
+                placement.leave();
+                model.forget(this);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Moves to the model's current placement now, unless a step is running (it moves at its end). */
+    void followIfIdle() {
+        if (lock.tryLock()) {
+            try {
+                if (!closed) {
+                    follow();
+                }
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+
+    // ---- steps ----------------------------------------------------------------------------
+
+    /** Appends ids after checking them; nothing changes when one is wrong. */
+    private void append(int[] ids) {
+        int vocab = model.vocabularySize();
+        for (int id : ids) {
+            if (id < 0 || id >= vocab) {
+                throw new IllegalArgumentException("token id " + id + " is outside the vocabulary [0, " + vocab + ")");
+            }
+        }
+        if ((long) size + ids.length > model.contextLength()) {
+            throw new PetrelException(model.location() + ": " + ids.length + " tokens do not fit the context: "
+                    + size + " of " + model.contextLength() + " positions are taken, "
+                    + (model.contextLength() - size) + " are left");
+        }
+        if (size + ids.length > tokens.length) {
+            tokens = Arrays.copyOf(tokens, Math.max(size + ids.length, 2 * tokens.length));
+        }
+        System.arraycopy(ids, 0, tokens, size, ids.length);
+        size += ids.length;
+    }
+
+    /**
+     * Runs the ids not yet in the cache through the model, in batches of at most the model's
+     * batch limit, under a lease on the backend.
+     *
+     * @return the logits of the last id ({@code everyToken} false), or of every id run
+     */
+    private float[][] evaluate(boolean everyToken) {
+        int vocab = model.vocabularySize();
+        try (Lease lease = leaseOnCurrent()) {
+            // after the lease: following the model may have emptied the cache
+            float[][] result = new float[everyToken ? size - cached : 1][];
+            int row = 0;
+            ForwardPass pass = placement.pass();
+            while (cached < size) {
+                int count = Math.min(model.batchLimit(), size - cached);
+                stream.resetScratch();
+                Tensor logits = stream.scratch("logits", TensorType.F32, vocab, everyToken ? count : 1);
+                pass.forward(stream, cache, Arrays.copyOfRange(tokens, cached, cached + count), cached, logits);
+                cached += count;
+                if (everyToken) {
+                    float[] all = stream.readFloats(logits);
+                    for (int t = 0; t < count; t++) {
+                        result[row++] = Arrays.copyOfRange(all, t * vocab, (t + 1) * vocab);
+                    }
+                } else if (cached == size) {
+                    result[0] = stream.readFloats(logits);
+                }
+            }
+            // Still under the lease: a departing backend keeps our cache until it has moved.
+            follow();
+            return result;
+        } catch (BackendUnavailableException e) {
+            throw new PetrelException(model.location() + ": kernel backend '" + placement.backend().name()
+                    + "' went away during a step: " + e.getMessage(), e);
+        }
+    }
+
+    /** A lease on the current placement's backend, following the model first if it moved. */
+    private Lease leaseOnCurrent() {
+        for (int attempt = 0; ; attempt++) {
+            follow();
+            try {
+                return placement.backend().acquire();
+            } catch (BackendUnavailableException e) {
+                if (attempt == 2) {
+                    throw e;
+                }
+                // the backend is leaving: the engine moves the model, then we follow
+                Thread.onSpinWait();
+            }
+        }
+    }
+
+    /**
+     * Moves stream and the filled part of the cache to the model's current placement. When the
+     * old backend is already gone, the cache starts empty there and the next step runs the
+     * whole sequence again.
+     */
+    private void follow() {
+        Placement target = model.placement();
+        if (target == placement) {
+            return;
+        }
+        if (!target.join()) {
+            target = joinCurrent();
+        }
+        KernelBackend to = target.backend();
+        KvCache movedCache = null;
+        ComputeStream movedStream = null;
+        int kept = cached;
+        try {
+            try {
+                stream.sync();
+                movedCache = cache.transferTo(to, cached);
+            } catch (BackendUnavailableException gone) {
+                movedCache = target.pass().createCache(model.contextLength(), model.cacheType());
+                kept = 0;
+            }
+            movedStream = to.openStream();
+        } catch (RuntimeException e) {
+            if (movedCache != null) {
+                movedCache.close();
+            }
+            target.leave();
+            throw e;
+        }
+        ComputeStream oldStream = stream;
+        KvCache oldCache = cache;
+        Placement old = placement;
+        stream = movedStream;
+        cache = movedCache;
+        placement = target;
+        cached = kept;
+        try {
+            closeQuietly(oldStream);
+            closeQuietly(oldCache);
+        } finally {
+            old.leave();
+        }
+    }
+
+    /** Closing on a backend that has gone fails; its memory is freed already. */
+    private static void closeQuietly(AutoCloseable resource) {
+        try {
+            resource.close();
+        } catch (Exception e) {
+            // nothing left to free
+        }
+    }
+
+    private Placement joinCurrent() {
+        while (true) {
+            Placement p = model.placement();
+            if (p.join()) {
+                return p;
+            }
+            Thread.onSpinWait();
+        }
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new PetrelException(model.location() + ": the session is closed");
+        }
+    }
+}

@@ -1,0 +1,247 @@
+package dev.petrel.engine;
+
+import dev.petrel.api.ModelFormatException;
+import dev.petrel.api.PetrelException;
+import dev.petrel.api.engine.Engine;
+import dev.petrel.api.engine.ForwardPass;
+import dev.petrel.api.engine.LoadOptions;
+import dev.petrel.api.engine.Model;
+import dev.petrel.api.engine.ModelArchitecture;
+import dev.petrel.api.engine.ModelConfig;
+import dev.petrel.api.engine.Sampler;
+import dev.petrel.api.engine.SamplerSettings;
+import dev.petrel.api.kernel.KernelBackend;
+import dev.petrel.api.kernel.Lease;
+import dev.petrel.api.tokenizer.Tokenizer;
+import dev.petrel.api.tokenizer.TokenizerFactory;
+import dev.petrel.api.weights.Metadata;
+import dev.petrel.api.weights.WeightSource;
+import dev.petrel.api.weights.WeightSourceProvider;
+import dev.petrel.engine.sampling.ChainSampler;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
+
+/**
+ * The engine service: opens model files with the weight source providers, finds the
+ * architecture by {@code general.architecture}, builds the tokenizer, and places the model on
+ * the bound kernel backend: the highest-ranked one, or the one {@code backend.target} pins in
+ * the configuration of {@code dev.petrel.engine}. When another backend is bound, loaded models
+ * move to it and their sessions follow at their next token boundary.
+ */
+@Component(service = Engine.class, configurationPid = "dev.petrel.engine")
+public final class PetrelEngine implements Engine {
+
+    private static final System.Logger LOG = System.getLogger(PetrelEngine.class.getName());
+
+    /** An architecture service with the names of its {@code arch} property. */
+    private record Registered(ModelArchitecture architecture, Set<String> names, int ranking, long id) {
+    }
+
+    private final List<WeightSourceProvider> providers = new CopyOnWriteArrayList<>();
+    private final List<Registered> architectures = new CopyOnWriteArrayList<>();
+    private final Set<LoadedModel> models = ConcurrentHashMap.newKeySet();
+    private volatile TokenizerFactory tokenizers;
+    private volatile KernelBackend backend;
+
+    // ---- services ------------------------------------------------------------------------
+
+    @Reference(name = "provider", cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY, unbind = "removeProvider")
+    void addProvider(WeightSourceProvider provider) {
+        providers.add(provider);
+    }
+
+    void removeProvider(WeightSourceProvider provider) {
+        providers.remove(provider);
+    }
+
+    @Reference(name = "architecture", cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY, unbind = "removeArchitecture")
+    void addArchitecture(ModelArchitecture architecture, Map<String, Object> properties) {
+        Set<String> names = new TreeSet<>(names(properties.get(ModelArchitecture.ARCH)));
+        if (names.isEmpty()) {
+            names.add(architecture.name());
+        }
+        int ranking = properties.get("service.ranking") instanceof Integer r ? r : 0;
+        long id = properties.get("service.id") instanceof Long l ? l : 0;
+        architectures.add(new Registered(architecture, names, ranking, id));
+    }
+
+    void removeArchitecture(ModelArchitecture architecture) {
+        architectures.removeIf(r -> r.architecture() == architecture);
+    }
+
+    @Reference(name = "tokenizers", cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY, unbind = "removeTokenizers")
+    void setTokenizers(TokenizerFactory factory) {
+        tokenizers = factory;
+    }
+
+    void removeTokenizers(TokenizerFactory factory) {
+        if (tokenizers == factory) {
+            tokenizers = null;
+        }
+    }
+
+    /**
+     * Binds a (higher-ranked) backend: models move to it; sessions follow between tokens.
+     * Optional, so that loaded models survive a time without any backend.
+     */
+    @Reference(name = "backend", cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY, unbind = "unbindBackend")
+    void bindBackend(KernelBackend next) {
+        backend = next;
+        for (LoadedModel model : models) {
+            try {
+                model.moveTo(next);
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, () -> model.location() + " stays on '" + model.backend()
+                        + "': it cannot move to '" + next.name() + "': " + e.getMessage(), e);
+            }
+        }
+    }
+
+    /** A backend leaves: idle sessions move their caches off it while it still holds them. */
+    void unbindBackend(KernelBackend leaving) {
+        if (backend == leaving) {
+            backend = null;
+            LOG.log(System.Logger.Level.WARNING, "kernel backend '" + leaving.name()
+                    + "' left and none replaces it: loaded models wait for another");
+        }
+        for (LoadedModel model : models) {
+            model.moveIdleSessions();
+        }
+    }
+
+    @Deactivate
+    void deactivate() {
+        for (LoadedModel model : List.copyOf(models)) {
+            model.close();
+        }
+    }
+
+    // ---- Engine ---------------------------------------------------------------------------
+
+    @Override
+    public Model load(Path path, LoadOptions options) throws IOException {
+        Objects.requireNonNull(options, "options");
+        if (!Files.exists(path)) {
+            throw new NoSuchFileException(path.toString(), null, "no model file or folder there");
+        }
+        WeightSourceProvider provider = providers.stream().filter(p -> p.accepts(path)).findFirst()
+                .orElseThrow(() -> new ModelFormatException(path.toString(), "format",
+                        "no weight source provider reads it; formats available: "
+                                + providers.stream().map(WeightSourceProvider::format).sorted().toList()));
+        WeightSource source = provider.open(path);
+        try {
+            return load(source, options, true);
+        } catch (RuntimeException | Error e) {
+            source.close();
+            throw e;
+        }
+    }
+
+    @Override
+    public Model load(WeightSource source, LoadOptions options) {
+        return load(source, options, false);
+    }
+
+    @Override
+    public Sampler sampler(SamplerSettings settings) {
+        return new ChainSampler(settings);
+    }
+
+    /** The names of the architectures this engine can load. */
+    public Set<String> architectures() {
+        Set<String> names = new TreeSet<>();
+        architectures.forEach(r -> names.addAll(r.names()));
+        return names;
+    }
+
+    /** The models loaded and not yet closed. */
+    public List<Model> models() {
+        return List.copyOf(models);
+    }
+
+    private Model load(WeightSource source, LoadOptions options, boolean ownsSource) {
+        Metadata metadata = source.metadata();
+        String name = metadata.string("general.architecture");
+        ModelArchitecture architecture = architecture(name).orElseThrow(() -> new ModelFormatException(
+                source.location(), "general.architecture",
+                "unknown architecture '" + name + "'; known: " + String.join(", ", architectures())));
+        ModelConfig config = architecture.config(metadata);
+        Tokenizer tokenizer = tokenizer(source);
+        int context = options.contextLength() > 0
+                ? options.contextLength()
+                : Math.min(config.contextLength(), LoadOptions.DEFAULT_CONTEXT);
+
+        KernelBackend target = backend;
+        if (target == null) {
+            throw new PetrelException(source.location() + ": no kernel backend is available to load the model on");
+        }
+        ForwardPass pass;
+        try (Lease lease = target.acquire()) {
+            pass = architecture.load(source, config, options, target);
+        } catch (UnsupportedOperationException e) {
+            throw new PetrelException(e.getMessage(), e);
+        }
+        LoadedModel[] holder = new LoadedModel[1];
+        LoadedModel model = new LoadedModel(source, ownsSource, config, tokenizer, context, options.cacheType(),
+                new Placement(pass), () -> models.remove(holder[0]));
+        holder[0] = model;
+        models.add(model);
+        if (backend != target && backend != null) {
+            // a swap happened while loading
+            bindBackend(backend);
+        }
+        return model;
+    }
+
+    private java.util.Optional<ModelArchitecture> architecture(String name) {
+        return architectures.stream()
+                .filter(r -> r.names().contains(name))
+                .max(Comparator.comparingInt(Registered::ranking).thenComparing(Registered::id, Comparator.reverseOrder()))
+                .map(Registered::architecture);
+    }
+
+    private Tokenizer tokenizer(WeightSource source) {
+        TokenizerFactory factory = tokenizers;
+        if (factory == null) {
+            throw new PetrelException(source.location() + ": no tokenizer service is available");
+        }
+        if ("gguf".equals(source.format())) {
+            return factory.fromMetadata(source.metadata());
+        }
+        try {
+            return factory.fromHuggingFace(Path.of(source.location()));
+        } catch (IOException e) {
+            throw new PetrelException(source.location() + ": the tokenizer files cannot be read: " + e.getMessage(), e);
+        }
+    }
+
+    private static Collection<String> names(Object arch) {
+        return switch (arch) {
+            case String s -> List.of(s);
+            case String[] array -> List.of(array);
+            case Collection<?> c -> c.stream().map(String::valueOf).toList();
+            case null, default -> List.of();
+        };
+    }
+}

@@ -1,0 +1,378 @@
+package dev.petrel.kernels.java.vector;
+
+import dev.petrel.api.kernel.MoeRouting;
+import dev.petrel.api.kernel.RopeParams;
+import dev.petrel.api.weights.TensorType;
+import dev.petrel.kernels.java.HostTensor;
+import dev.petrel.kernels.java.OpKernels;
+import dev.petrel.kernels.java.Workspace;
+import dev.petrel.kernels.java.numerics.F32;
+import dev.petrel.kernels.java.numerics.Ggml;
+import dev.petrel.kernels.java.scalar.Attention;
+import dev.petrel.kernels.java.scalar.Broadcast;
+import dev.petrel.kernels.java.scalar.Copies;
+import dev.petrel.kernels.java.scalar.Elementwise;
+import dev.petrel.kernels.java.scalar.MoeRouter;
+import dev.petrel.kernels.java.scalar.Rope;
+import dev.petrel.kernels.java.scalar.Rows;
+import dev.petrel.quant.kernel.QuantKernel;
+import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
+
+/**
+ * The fast backend: matmuls on the quant bundle's Vector API kernels, element-wise ops on
+ * vector lanes, and the work of each op split across a {@link WorkerPool}. Matmuls split the
+ * output rows (each weight row is read by one thread, once per batch of tokens), attention
+ * splits the (head, token) pairs, row ops split rows.
+ *
+ * <p>Each output element is computed by one thread in a fixed order, so results do not depend
+ * on the thread count. Memory moves and tiny ops (GET_ROWS, COPY, CONCAT, ARGMAX, MOE_ROUTE,
+ * the RoPE angles) share the reference code: there is nothing to vectorise in them, and sharing
+ * keeps them bit-identical.
+ */
+public final class VectorKernels implements OpKernels {
+
+    /** Below this many elements an element-wise op runs on the caller alone. */
+    private static final int PARALLEL_ELEMENTS = 1 << 15;
+    /** Weight rows per matmul chunk, at least: enough work to pay for claiming a chunk. */
+    private static final int MIN_ROWS_PER_CHUNK = 8;
+    /** Bytes of activations a matmul keeps hot while its chunk of weight rows passes over them. */
+    private static final long ACTIVATION_TILE_BYTES = 256 * 1024;
+
+    private final WorkerPool pool;
+
+    public VectorKernels(WorkerPool pool) {
+        this.pool = pool;
+    }
+
+    @Override
+    public int participants() {
+        return pool.threads();
+    }
+
+    @Override
+    public boolean readsWeights(TensorType type) {
+        return QuantKernel.supports(type);
+    }
+
+    @Override
+    public void getRows(HostTensor table, int[] ids, HostTensor out, Workspace workspace) {
+        int n = (int) table.dim(0);
+        MemorySegment dst = out.data();
+        pool.run(chunks(ids.length, Math.max(1, PARALLEL_ELEMENTS / n)), (c, p) -> {
+            float[] row = workspace.floats(p, 0, n);
+            int per = perChunk(ids.length, Math.max(1, PARALLEL_ELEMENTS / n));
+            for (int t = c * per, end = Math.min(ids.length, t + per); t < end; t++) {
+                Rows.dequantize(table, ids[t], row);
+                F32.write(row, 0, dst, (long) t * n, n);
+            }
+        });
+    }
+
+    @Override
+    public void matmul(HostTensor w, long firstWeightRow, int outLength, HostTensor x, int[] xRows, HostTensor out,
+            int[] outRows, Workspace workspace) {
+        QuantKernel kernel = QuantKernel.vector(w.type());
+        int n = (int) w.dim(0);
+        int tokens = xRows.length;
+        long activationBytes = kernel.activationBytes(n);
+        MemorySegment activations = workspace.shared(Workspace.QUANTIZED_ACTIVATIONS, activationBytes * tokens);
+        MemorySegment input = x.data();
+        int tokensPerChunk = perChunk(tokens, 4);
+        pool.run(chunks(tokens, 4), (c, p) -> {
+            for (int t = c * tokensPerChunk, end = Math.min(tokens, t + tokensPerChunk); t < end; t++) {
+                kernel.quantizeActivations(input, (long) xRows[t] * n * Float.BYTES, activations, t * activationBytes, n);
+            }
+        });
+
+        MemorySegment weights = w.data();
+        MemorySegment output = out.data();
+        long rowBytes = w.rowBytes();
+        long outRowLength = out.dim(0);
+        int stride = uniformStride(outRows);
+        int tile = (int) Math.max(4, Math.min(tokens, ACTIVATION_TILE_BYTES / activationBytes) & ~3);
+        int rowsPerChunk = perChunk(outLength, MIN_ROWS_PER_CHUNK);
+        pool.run(chunks(outLength, MIN_ROWS_PER_CHUNK), (c, p) -> {
+            int r0 = c * rowsPerChunk;
+            int rows = Math.min(outLength - r0, rowsPerChunk);
+            long wOffset = (firstWeightRow + r0) * rowBytes;
+            for (int t0 = 0; t0 < tokens; t0 += tile) {
+                int count = Math.min(tile, tokens - t0);
+                long xOffset = t0 * activationBytes;
+                if (stride >= 0) {
+                    long outOffset = (outRows[t0] * outRowLength + r0) * Float.BYTES;
+                    kernel.matmul(weights, wOffset, rows, activations, xOffset, count, output, outOffset,
+                            stride * outRowLength * Float.BYTES, n);
+                } else {
+                    float[] block = workspace.floats(p, 0, rows * count);
+                    kernel.matmul(weights, wOffset, rows, activations, xOffset, count, block, 0, rows, n);
+                    for (int t = 0; t < count; t++) {
+                        F32.write(block, t * rows, output, outRows[t0 + t] * outRowLength + r0, rows);
+                    }
+                }
+            }
+        });
+    }
+
+    /** The constant step between consecutive output rows, or -1 when there is none. */
+    private static int uniformStride(int[] rows) {
+        if (rows.length < 2) {
+            return 0;
+        }
+        int stride = rows[1] - rows[0];
+        for (int i = 2; i < rows.length; i++) {
+            if (rows[i] - rows[i - 1] != stride) {
+                return -1;
+            }
+        }
+        return stride > 0 ? stride : -1;
+    }
+
+    @Override
+    public void add(HostTensor a, HostTensor b, HostTensor out) {
+        binary(true, a, b, out);
+    }
+
+    @Override
+    public void mul(HostTensor a, HostTensor b, HostTensor out) {
+        binary(false, a, b, out);
+    }
+
+    /**
+     * The broadcasts a forward pass uses: {@code b} of the same dims, one row over all rows (a
+     * bias, a norm weight), one value per row (a gate). Anything else goes element by element.
+     */
+    private void binary(boolean add, HostTensor a, HostTensor b, HostTensor out) {
+        MemorySegment x = a.data();
+        MemorySegment y = b.data();
+        MemorySegment dst = out.data();
+        int n = (int) a.dim(0);
+        long rows = a.rows();
+        // The stream checked that each dim of b is a's or 1, so equal row counts mean equal outer dims.
+        boolean sameRows = b.rows() == rows;
+        boolean fullRows = b.dim(0) == n;
+        if (!sameRows && b.rows() != 1) {
+            Broadcast.apply(a, b, out, add ? Float::sum : (p, q) -> p * q);
+            return;
+        }
+        forRows(rows, n, (r0, r1) -> {
+            for (long r = r0; r < r1; r++) {
+                long bRow = sameRows ? r : 0;
+                if (fullRows) {
+                    Lanes.binary(add, x, r * n, y, bRow * n, dst, r * n, n);
+                } else {
+                    Lanes.binaryScalar(add, x, r * n, F32.get(y, bRow), dst, r * n, n);
+                }
+            }
+        });
+    }
+
+    @Override
+    public void scale(HostTensor x, float factor, HostTensor out) {
+        MemorySegment src = x.data();
+        MemorySegment dst = out.data();
+        forElements(x.elementCount(), (from, count) -> Lanes.scale(src, from, factor, dst, from, count));
+    }
+
+    @Override
+    public void rmsNorm(HostTensor x, HostTensor weight, float eps, HostTensor out) {
+        MemorySegment src = x.data();
+        MemorySegment dst = out.data();
+        MemorySegment gain = weight == null ? null : weight.data();
+        int n = (int) x.dim(0);
+        forRows(x.rows(), n, (r0, r1) -> {
+            for (long r = r0; r < r1; r++) {
+                long base = r * n;
+                // The sum of squares in double, in element order: the same scale as the reference.
+                double sumOfSquares = 0;
+                for (int i = 0; i < n; i++) {
+                    float v = F32.get(src, base + i);
+                    sumOfSquares += v * v;
+                }
+                float scale = Ggml.rmsScale(sumOfSquares, n, eps);
+                if (gain == null) {
+                    Lanes.scale(src, base, scale, dst, base, n);
+                } else {
+                    Lanes.scaleThenMul(src, base, scale, gain, dst, base, n);
+                }
+            }
+        });
+    }
+
+    @Override
+    public void rope(HostTensor x, int position0, int column, RopeParams params, float[] freqFactors, HostTensor out) {
+        long tokens = x.dim(2);
+        long perToken = x.dim(0) * x.dim(1);
+        int tokensPerChunk = perChunk((int) tokens, (int) Math.max(1, PARALLEL_ELEMENTS / perToken));
+        pool.run(chunks((int) tokens, (int) Math.max(1, PARALLEL_ELEMENTS / perToken)), (c, p) -> {
+            long first = (long) c * tokensPerChunk;
+            Rope.apply(x, position0, column, params, freqFactors, out, first, Math.min(tokens, first + tokensPerChunk));
+        });
+    }
+
+    @Override
+    public void softmax(HostTensor x, float scale, HostTensor out, Workspace workspace) {
+        MemorySegment src = x.data();
+        MemorySegment dst = out.data();
+        int n = (int) x.dim(0);
+        long rows = x.rows();
+        int rowsPerChunk = perChunk((int) rows, Math.max(1, PARALLEL_ELEMENTS / n));
+        pool.run(chunks((int) rows, Math.max(1, PARALLEL_ELEMENTS / n)), (c, p) -> {
+            float[] row = workspace.floats(p, 0, n);
+            for (long r = (long) c * rowsPerChunk, end = Math.min(rows, r + rowsPerChunk); r < end; r++) {
+                F32.read(src, r * n, row, 0, n);
+                Lanes.softmax(row, n, scale);
+                F32.write(row, 0, dst, r * n, n);
+            }
+        });
+    }
+
+    @Override
+    public void sigmoid(HostTensor x, HostTensor out) {
+        MemorySegment src = x.data();
+        MemorySegment dst = out.data();
+        forElements(x.elementCount(), (from, count) -> Lanes.sigmoid(src, dst, from, count));
+    }
+
+    @Override
+    public void siluMul(HostTensor gate, HostTensor up, HostTensor out) {
+        MemorySegment g = gate.data();
+        MemorySegment u = up.data();
+        MemorySegment dst = out.data();
+        forElements(gate.elementCount(), (from, count) -> Lanes.siluMul(g, u, dst, from, count));
+    }
+
+    @Override
+    public void attention(HostTensor q, HostTensor k, HostTensor v, int valueLength, float scale, int position0,
+            HostTensor out, Workspace workspace) {
+        Attention attention = new Attention(q, k, v, valueLength, scale, position0, out);
+        QuantKernel kernel = QuantKernel.vector(k.type());
+        int heads = attention.heads();
+        int pairs = heads * attention.tokens();
+        int keyLength = attention.keyLength();
+        long keyRowBytes = k.type().rowBytes(keyLength);
+        long valueRowBytes = k.type().rowBytes(attention.valueRowLength());
+        pool.run(pairs, (pair, p) -> {
+            int h = pair % heads;
+            int t = pair / heads;
+            int hk = attention.kvHead(h);
+            int visible = attention.visible(t);
+            MemorySegment query = workspace.bytes(p, (int) keyRowBytes);
+            float[] scores = workspace.floats(p, 1, attention.positions());
+            float[] valueRow = workspace.floats(p, 2, valueLength);
+            float[] sums = workspace.floats(p, 3, valueLength);
+            attention.loadQuery(kernel, h, t, query);
+            MemorySegment keys = attention.k();
+            for (int j = 0; j < visible; j++) {
+                scores[j] = kernel.dot(keys, attention.cacheRowOffset(hk, j, keyRowBytes), query, 0, keyLength) * scale;
+            }
+            Lanes.softmax(scores, visible, 1.0f);
+            attention.roundProbabilities(scores, visible);
+            Arrays.fill(sums, 0, valueLength, 0f);
+            MemorySegment values = attention.v();
+            for (int j = 0; j < visible; j++) {
+                kernel.dequantize(values, attention.cacheRowOffset(hk, j, valueRowBytes), valueRow, 0, valueLength);
+                Lanes.accumulate(sums, scores[j], valueRow, valueLength);
+            }
+            F32.write(sums, 0, attention.out(), attention.outRow(h, t), valueLength);
+        });
+    }
+
+    @Override
+    public void moeRoute(HostTensor logits, HostTensor bias, MoeRouting routing, HostTensor ids, HostTensor weights,
+            Workspace workspace) {
+        new MoeRouter(routing, logits, bias).route(ids, weights, workspace);
+    }
+
+    @Override
+    public void moeCombine(HostTensor expertOut, HostTensor weights, HostTensor out) {
+        int n = (int) expertOut.dim(0);
+        int used = (int) expertOut.dim(1);
+        MemorySegment experts = expertOut.data();
+        MemorySegment w = weights.data();
+        MemorySegment dst = out.data();
+        forRows(expertOut.dim(2), n * used, (t0, t1) -> {
+            for (long t = t0; t < t1; t++) {
+                // Products rounded, then added in expert order: the reference's sum, bit for bit.
+                Lanes.binaryScalar(false, experts, t * used * n, F32.get(w, t * used), dst, t * n, n);
+                for (int e = 1; e < used; e++) {
+                    addProduct(experts, (t * used + e) * n, F32.get(w, t * used + e), dst, t * n, n);
+                }
+            }
+        });
+    }
+
+    private static void addProduct(MemorySegment src, long s, float factor, MemorySegment dst, long d, int n) {
+        int i = 0;
+        for (int upper = Lanes.F.loopBound(n); i < upper; i += Lanes.F.length()) {
+            Lanes.store(Lanes.load(dst, d + i).add(Lanes.load(src, s + i).mul(factor)), dst, d + i);
+        }
+        for (; i < n; i++) {
+            F32.set(dst, d + i, F32.get(dst, d + i) + F32.get(src, s + i) * factor);
+        }
+    }
+
+    @Override
+    public void argmax(HostTensor x, HostTensor out) {
+        Elementwise.argmax(x, out, 0, x.rows());
+    }
+
+    @Override
+    public void copy(HostTensor src, long srcColumn, long columns, HostTensor dst, long dstColumn) {
+        Copies.copy(src, srcColumn, columns, dst, dstColumn, 0, src.rows());
+    }
+
+    @Override
+    public void concat(HostTensor a, HostTensor b, HostTensor out) {
+        Copies.concat(a, b, out, 0, out.rows());
+    }
+
+    @Override
+    public void close() {
+        pool.close();
+    }
+
+    // ---- splitting work -----------------------------------------------------------------
+
+    @FunctionalInterface
+    private interface RowRange {
+        void run(long firstRow, long endRow);
+    }
+
+    @FunctionalInterface
+    private interface ElementRange {
+        void run(long first, int count);
+    }
+
+    /** Runs whole rows of {@code rowLength} elements, in chunks of enough elements to share out. */
+    private void forRows(long rows, int rowLength, RowRange body) {
+        int minimum = Math.max(1, PARALLEL_ELEMENTS / Math.max(1, rowLength));
+        int total = Math.toIntExact(rows);
+        int per = perChunk(total, minimum);
+        pool.run(chunks(total, minimum), (c, p) -> {
+            long first = (long) c * per;
+            body.run(first, Math.min(rows, first + per));
+        });
+    }
+
+    /** Runs an element-wise op in chunks of whole vectors. */
+    private void forElements(long count, ElementRange body) {
+        long per = Math.max(PARALLEL_ELEMENTS, Math.ceilDiv(count, pool.threads() * 4L));
+        per = Math.ceilDiv(per, Lanes.F.length()) * Lanes.F.length();
+        long step = per;
+        int chunks = Math.toIntExact(Math.ceilDiv(count, step));
+        pool.run(chunks, (c, p) -> {
+            long first = c * step;
+            body.run(first, (int) Math.min(step, count - first));
+        });
+    }
+
+    /** Items per chunk: about four chunks per thread, at least {@code minimum} items each. */
+    private int perChunk(int items, int minimum) {
+        return Math.max(minimum, Math.ceilDiv(items, pool.threads() * 4));
+    }
+
+    private int chunks(int items, int minimum) {
+        return Math.ceilDiv(items, perChunk(items, minimum));
+    }
+}

@@ -1,0 +1,279 @@
+package dev.petrel.quant.kernel;
+
+import static dev.petrel.quant.kernel.Rows.SHORT_LE;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/** Q8_0: layout, both quantizers, and the vector dot product against the scalar reference. */
+class Q8_0KernelTest {
+
+    private static final int BLOCK = 32;
+    private static final int BYTES = 34;
+
+    @Test
+    void dequantize_multipliesEachQuantByTheBlockScale() {
+        MemorySegment s = MemorySegment.ofArray(new byte[2 * BYTES + 3]);
+        long o = 3; // unaligned
+        s.set(SHORT_LE, o, (short) 0x3800); // 0.5
+        s.set(SHORT_LE, o + BYTES, (short) 0xC000); // -2
+        for (int j = 0; j < BLOCK; j++) {
+            s.set(ValueLayout.JAVA_BYTE, o + 2 + j, (byte) (j * 8 - 128)); // -128 .. 120
+            s.set(ValueLayout.JAVA_BYTE, o + BYTES + 2 + j, (byte) (127 - j));
+        }
+        float[] out = new float[2 * BLOCK + 1];
+        for (QuantKernel k : new QuantKernel[] {Q8_0Kernel.SCALAR, Q8_0Kernel.VECTOR}) {
+            k.dequantize(s, o, out, 1, 2 * BLOCK);
+            for (int j = 0; j < BLOCK; j++) {
+                assertEquals((j * 8 - 128) * 0.5f, out[1 + j]);
+                assertEquals((127 - j) * -2f, out[1 + BLOCK + j]);
+            }
+        }
+    }
+
+    @Test
+    void quantize_followsReferenceScaleAndRoundsTiesAwayFromZero() {
+        float[] x = new float[BLOCK];
+        x[0] = 127f; // amax 127: d = 1, id = 1
+        x[1] = 2.5f;
+        x[2] = -2.5f;
+        x[3] = 0.5f;
+        x[4] = -126.5f;
+        for (int j = 5; j < BLOCK; j++) {
+            x[j] = j - 17.25f;
+        }
+        MemorySegment q = MemorySegment.ofArray(new byte[BYTES]);
+        Q8_0Kernel.SCALAR.quantize(x, 0, q, 0, BLOCK);
+        assertEquals((short) 0x3C00, q.get(SHORT_LE, 0));
+        assertEquals(127, quant(q, 0));
+        assertEquals(3, quant(q, 1));
+        assertEquals(-3, quant(q, 2));
+        assertEquals(1, quant(q, 3));
+        assertEquals(-127, quant(q, 4));
+        for (int j = 5; j < BLOCK; j++) {
+            assertEquals(Math.round(j - 17.25f), quant(q, j));
+        }
+    }
+
+    @Test
+    void quantizeActivations_roundsTiesToEvenAsX86Does() {
+        float[] x = new float[BLOCK];
+        x[0] = -127f;
+        x[1] = 2.5f;
+        x[2] = -2.5f;
+        x[3] = 0.5f;
+        x[4] = 3.5f;
+        for (int j = 5; j < BLOCK; j++) {
+            x[j] = j - 17.25f;
+        }
+        MemorySegment q = MemorySegment.ofArray(new byte[BYTES]);
+        Q8_0Kernel.VECTOR.quantizeActivations(x, 0, q, 0, BLOCK);
+        assertEquals((short) 0x3C00, q.get(SHORT_LE, 0));
+        assertEquals(-127, quant(q, 0));
+        assertEquals(2, quant(q, 1));
+        assertEquals(-2, quant(q, 2));
+        assertEquals(0, quant(q, 3));
+        assertEquals(4, quant(q, 4));
+    }
+
+    /**
+     * x86's quantize_row_q8_0 multiplies by 127 / amax; the reference by 1 / (amax / 127). The
+     * two differ in the last bit for some amax, and then some quants differ: find such a case
+     * and check each quantizer keeps to its own formula.
+     */
+    @Test
+    void quantizeActivations_scalesBy127OverAmaxNotByInverseOfD() {
+        Random random = new Random(8);
+        for (int attempt = 0; attempt < 100_000; attempt++) {
+            float amax = 0.5f + random.nextFloat();
+            float idX86 = 127f / amax;
+            float idRef = 1f / (amax / 127f);
+            if (idX86 == idRef) {
+                continue;
+            }
+            for (int k = 1; k < 126; k++) {
+                float x = (k + 0.5f) / idX86;
+                for (int ulp = -2; ulp <= 2; ulp++, x = Math.nextUp(x)) {
+                    float vx86 = (float) Math.rint(x * idX86);
+                    float vRef = X86.roundf(x * idRef);
+                    if (vx86 == vRef) {
+                        continue;
+                    }
+                    float[] block = new float[BLOCK];
+                    block[0] = amax;
+                    block[1] = x;
+                    for (int j = 2; j < BLOCK; j++) {
+                        block[j] = amax * (j - 16) / 32f;
+                    }
+                    MemorySegment act = MemorySegment.ofArray(new byte[BYTES]);
+                    MemorySegment ref = MemorySegment.ofArray(new byte[BYTES]);
+                    Q8_0Kernel.VECTOR.quantizeActivations(block, 0, act, 0, BLOCK);
+                    Q8_0Kernel.SCALAR.quantize(block, 0, ref, 0, BLOCK);
+                    assertEquals((int) vx86, quant(act, 1));
+                    assertEquals((int) vRef, quant(ref, 1));
+                    assertNotEquals(quant(act, 1), quant(ref, 1));
+                    return;
+                }
+            }
+        }
+        throw new AssertionError("no amax found where 127/amax and 1/(amax/127) round differently");
+    }
+
+    @Test
+    void quantizeActivations_matchesItsFormulaOnRandomRows() {
+        Random random = new Random(81);
+        for (int n : Rows.BLOCK_LENGTHS) {
+            float[] x = Rows.gaussian(random, n + 3, 1.0 + random.nextInt(100));
+            MemorySegment fromArray = MemorySegment.ofArray(new byte[n / BLOCK * BYTES + 1]);
+            MemorySegment fromSegment = MemorySegment.ofArray(new byte[n / BLOCK * BYTES + 1]);
+            Q8_0Kernel.VECTOR.quantizeActivations(x, 3, fromArray, 1, n);
+            MemorySegment src = MemorySegment.ofArray(new byte[4 * (n + 3)]);
+            MemorySegment.copy(x, 0, src, Rows.FLOAT_LE, 0, n + 3);
+            Q8_0Kernel.SCALAR.quantizeActivations(src, 12, fromSegment, 1, n);
+            assertArrayEquals(fromArray.toArray(ValueLayout.JAVA_BYTE), fromSegment.toArray(ValueLayout.JAVA_BYTE));
+            for (int b = 0; b < n / BLOCK; b++) {
+                float amax = 0;
+                for (int j = 0; j < BLOCK; j++) {
+                    amax = Math.max(amax, Math.abs(x[3 + b * BLOCK + j]));
+                }
+                long block = 1 + (long) b * BYTES;
+                assertEquals(Float.floatToFloat16(amax / 127f), fromArray.get(SHORT_LE, block));
+                for (int j = 0; j < BLOCK; j++) {
+                    int expected = (int) Math.rint(x[3 + b * BLOCK + j] * (127f / amax));
+                    assertEquals(expected, (int) fromArray.get(ValueLayout.JAVA_BYTE, block + 2 + j),
+                            "block " + b + " elt " + j);
+                }
+            }
+        }
+    }
+
+    @Test
+    void quantizeActivations_handlesNonFiniteValuesAsX86Does() {
+        float[] x = new float[BLOCK];
+        for (int j = 0; j < BLOCK; j++) {
+            x[j] = j + 1f;
+        }
+        x[5] = Float.POSITIVE_INFINITY; // amax = inf, id = 0: inf * 0 = NaN -> indefinite -> -128
+        MemorySegment q = MemorySegment.ofArray(new byte[BYTES]);
+        Q8_0Kernel.VECTOR.quantizeActivations(x, 0, q, 0, BLOCK);
+        assertEquals((short) 0x7C00, q.get(SHORT_LE, 0));
+        assertEquals(-128, quant(q, 5));
+        assertEquals(0, quant(q, 6));
+
+        x[5] = 6f;
+        x[0] = Float.NaN; // first operand of maxps: dropped from amax, then quantized to -128
+        Q8_0Kernel.VECTOR.quantizeActivations(x, 0, q, 0, BLOCK);
+        assertEquals(Float.floatToFloat16(32f / 127f), q.get(SHORT_LE, 0));
+        assertEquals(-128, quant(q, 0));
+        assertEquals(127, quant(q, 31));
+    }
+
+    @Test
+    void quantize_roundTripsWithinHalfAStep() {
+        Random random = new Random(82);
+        float[] x = Rows.gaussian(random, 4096, 0.02);
+        MemorySegment q = MemorySegment.ofArray(new byte[4096 / BLOCK * BYTES]);
+        Q8_0Kernel.SCALAR.quantize(x, 0, q, 0, 4096);
+        float[] back = new float[4096];
+        Q8_0Kernel.VECTOR.dequantize(q, 0, back, 0, 4096);
+        for (int i = 0; i < 4096; i++) {
+            float d = F16Kernel.toFloat(q.get(SHORT_LE, (long) i / BLOCK * BYTES));
+            // d is rounded to F16 after q was chosen with the unrounded scale: allow its error too
+            assertTrue(Math.abs(back[i] - x[i]) <= d * (0.5f + 128 * 0x1p-11f) * 1.001f, "element " + i);
+        }
+    }
+
+    @Test
+    void dot_isExactInIntegersWhenScalesAreOne() {
+        Random random = new Random(83);
+        try (Arena arena = Arena.ofConfined()) {
+            for (int n : Rows.BLOCK_LENGTHS) {
+                int blocks = n / BLOCK;
+                MemorySegment w = arena.allocate(blocks * BYTES + 5L);
+                MemorySegment x = arena.allocate(blocks * BYTES + 7L);
+                // every int8 in the weight, -128 included; activations stay within +-127 as quantized ones do
+                Rows.unitScaleBlocks(random, w, 5, blocks, BYTES, false, true);
+                Rows.unitScaleBlocks(random, x, 7, blocks, BYTES, false, false);
+                long exact = 0;
+                long magnitude = 0;
+                for (int i = 0; i < n; i++) {
+                    long p = (long) quant(w, 5, i) * quant(x, 7, i);
+                    exact += p;
+                    magnitude += Math.abs(p);
+                }
+                assertTrue(magnitude < 1 << 24, "every partial sum is an exact float");
+                assertEquals(exact, Q8_0Kernel.SCALAR.dot(w, 5, x, 7, n), 0.0, "scalar n=" + n);
+                assertEquals(exact, Q8_0Kernel.VECTOR.dot(w, 5, x, 7, n), 0.0, "vector n=" + n);
+            }
+        }
+    }
+
+    /**
+     * Random quants and scales. Both kernels sum the same exact per-block integers times the same
+     * F16-rounded scale products; they differ only in float rounding: the reference adds the
+     * scaled block sums one by one, the vector kernel keeps one FMA accumulator per lane and
+     * folds the lanes at the end. Each is within (blocks + lanes + 2) * u * A of the exact sum,
+     * where A = sum over blocks of |d_w d_x| * sum |q_w q_x| (Higham's bound for recursive
+     * summation), so they are within twice that of each other.
+     */
+    @Test
+    void dot_vectorAgreesWithReferenceWithinSummationBound() {
+        Random random = new Random(84);
+        double worst = 0;
+        try (Arena arena = Arena.ofConfined()) {
+            for (int round = 0; round < 20; round++) {
+                for (int n : Rows.BLOCK_LENGTHS) {
+                    int blocks = n / BLOCK;
+                    MemorySegment w = arena.allocate(blocks * BYTES);
+                    MemorySegment x = arena.allocate(blocks * BYTES + 1L);
+                    if (round % 2 == 0) {
+                        Rows.randomBlocks(random, w, 0, blocks, BYTES);
+                        Rows.randomBlocks(random, x, 1, blocks, BYTES);
+                    } else {
+                        // realistic rows: weights from the reference quantizer, activations as llama.cpp makes them
+                        Q8_0Kernel.SCALAR.quantize(Rows.gaussian(random, n, 0.02), 0, w, 0, n);
+                        Q8_0Kernel.VECTOR.quantizeActivations(Rows.gaussian(random, n, 3), 0, x, 1, n);
+                    }
+                    double exact = 0;
+                    double a = 0;
+                    for (int b = 0; b < blocks; b++) {
+                        float d = F16Kernel.toFloat(w.get(SHORT_LE, (long) b * BYTES))
+                                * F16Kernel.toFloat(x.get(SHORT_LE, 1L + b * BYTES));
+                        long isum = 0;
+                        long iabs = 0;
+                        for (int j = 0; j < BLOCK; j++) {
+                            long p = (long) quant(w, 0, b * BLOCK + j) * quant(x, 1, b * BLOCK + j);
+                            isum += p;
+                            iabs += Math.abs(p);
+                        }
+                        exact += (double) d * isum;
+                        a += Math.abs((double) d) * iabs;
+                    }
+                    float ref = Q8_0Kernel.SCALAR.dot(w, 0, x, 1, n);
+                    float vec = Q8_0Kernel.VECTOR.dot(w, 0, x, 1, n);
+                    double bound = (blocks + Simd.F.length() + 2) * Rows.U * a;
+                    assertEquals(exact, ref, bound, "reference n=" + n);
+                    assertEquals(exact, vec, bound, "vector n=" + n);
+                    worst = Math.max(worst, Math.abs(vec - ref) / a);
+                }
+            }
+        }
+        System.out.printf("Q8_0 dot: largest |vector - reference| / A = %.3g (u = %.3g)%n", worst, Rows.U);
+    }
+
+    private static int quant(MemorySegment q, int j) {
+        return q.get(ValueLayout.JAVA_BYTE, 2 + j);
+    }
+
+    /** Quant of element {@code i} of a row at {@code offset}. */
+    private static int quant(MemorySegment q, long offset, int i) {
+        return q.get(ValueLayout.JAVA_BYTE, offset + (long) i / BLOCK * BYTES + 2 + i % BLOCK);
+    }
+}
