@@ -4,6 +4,8 @@
 //
 //   node bench.mjs MODEL.gguf [--threads N] [--pp 256] [--tg 64] [--repetitions 3]
 
+import {readFileSync} from "node:fs";
+import {createRequire} from "node:module";
 import {getLlama, LlamaLogLevel} from "node-llama-cpp";
 
 for (const name of ["log", "info", "debug", "warn", "trace"]) {
@@ -55,6 +57,13 @@ async function measure(count, batch) {
     return count * 1e9 / Number(process.hrtime.bigint() - start);
 }
 
+// The package's own version, read from its package.json (not an exported subpath).
+function packageVersion() {
+    const main = createRequire(import.meta.url).resolve("node-llama-cpp");
+    const root = main.slice(0, main.lastIndexOf("node_modules/node-llama-cpp/") + "node_modules/node-llama-cpp/".length);
+    return JSON.parse(readFileSync(root + "package.json", "utf8")).version;
+}
+
 await measure(1, 1); // warm-up
 const pp = [], tg = [];
 for (let r = 0; r < options.repetitions; r++) {
@@ -63,7 +72,7 @@ for (let r = 0; r < options.repetitions; r++) {
 }
 const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
 process.stdout.write(JSON.stringify({
-    engine: "llama.cpp (node-llama-cpp " + (await import("node-llama-cpp/package.json", {with: {type: "json"}})).default.version + ")",
+    engine: "llama.cpp (node-llama-cpp " + packageVersion() + ")",
     threads: context.currentThreads,
     pp_tokens: options.pp, tg_tokens: options.tg,
     pp_tokens_per_s: mean(pp), tg_tokens_per_s: mean(tg)

@@ -122,6 +122,8 @@ public final class PetrelEngine implements Engine {
     void unbindBackend(KernelBackend leaving) {
         if (backend == leaving) {
             backend = null;
+        }
+        if (backend == null && !models.isEmpty()) {
             LOG.log(System.Logger.Level.WARNING, "kernel backend '" + leaving.name()
                     + "' left and none replaces it: loaded models wait for another");
         }

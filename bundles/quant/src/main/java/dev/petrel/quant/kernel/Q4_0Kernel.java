@@ -1,7 +1,6 @@
 package dev.petrel.quant.kernel;
 
 import static dev.petrel.quant.kernel.Simd.B4;
-import static dev.petrel.quant.kernel.Simd.F4;
 import static dev.petrel.quant.kernel.Simd.I4;
 import static dev.petrel.quant.kernel.Simd.S4;
 import static dev.petrel.quant.kernel.Simd.SHORT_LE;
@@ -10,7 +9,6 @@ import dev.petrel.api.weights.TensorType;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import jdk.incubator.vector.ByteVector;
-import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
@@ -111,7 +109,15 @@ public abstract sealed class Q4_0Kernel extends QuantKernel permits Q4_0Kernel.V
 
     // ---- dot products ------------------------------------------------------------------
 
-    /** ggml's generic {@code vec_dot_q4_0_q8_0}: exact int sum per block, then a float sum of scaled blocks. */
+    /**
+     * The dot product as llama.cpp computes it on CPUs with AMX-INT8 (its AMX buffer type takes
+     * every Q4_0 matrix whose row count is a multiple of 32): an exact int sum per block, then
+     * one float accumulator that every block updates in order with a fused multiply-add,
+     * {@code sum = fma(isum, d_w * d_x, sum)}, starting from zero. Both of its kernels sum this
+     * way, the tile one for batches and the VNNI one for single tokens, so a prompt and a
+     * decode step give the same values. (ggml's plain {@code vec_dot_q4_0_q8_0} differs only in
+     * the order of the float additions: the results agree to a few ulps.)
+     */
     private static float dotScalar(MemorySegment w, long wOffset, MemorySegment x, long xOffset, int n) {
         float sum = 0f;
         for (int b = 0; b < n / BLOCK; b++) {
@@ -123,20 +129,21 @@ public abstract sealed class Q4_0Kernel extends QuantKernel permits Q4_0Kernel.V
                 isum += ((q & 0x0F) - 8) * x.get(ValueLayout.JAVA_BYTE, xb + 2 + j);
                 isum += ((q >>> 4) - 8) * x.get(ValueLayout.JAVA_BYTE, xb + 2 + BLOCK / 2 + j);
             }
-            sum += isum * (Simd.f16(w, wb) * Simd.f16(x, xb));
+            sum = Math.fma((float) isum, Simd.f16(w, wb) * Simd.f16(x, xb), sum);
         }
         return sum;
     }
 
     /**
-     * As ggml's AVX2 kernel: nibbles unpacked to [-8, 7], multiplied with the int8 activations,
-     * summed pairwise into exact int lanes and accumulated in float with the block's combined
-     * scale. The nibble bytes are widened to shorts before they are split, because x86 has no
-     * byte shifts and shorts shift natively. The body is written out here, not in helpers, for
-     * the reason given at {@code Q8_0Kernel.dotVector}.
+     * {@link #dotScalar}'s sums with vectors: nibbles unpacked to [-8, 7], multiplied with the
+     * int8 activations and summed pairwise into exact int lanes, whose total (exact, so in any
+     * order) is the block's int sum; the blocks then go into one float accumulator in order,
+     * one fused multiply-add each. The nibble bytes are widened to shorts before they are
+     * split, because x86 has no byte shifts and shorts shift natively. The body is written out
+     * here, not in helpers, for the reason given at {@code Q8_0Kernel.dotVector}.
      */
     private static float dotVector(MemorySegment w, long wOffset, MemorySegment x, long xOffset, int n) {
-        FloatVector acc = FloatVector.zero(F4);
+        float sum = 0f;
         int blocks = n / BLOCK;
         for (int b = 0; b < blocks; b++) {
             long wb = wOffset + b * (long) BLOCK_BYTES;
@@ -151,13 +158,9 @@ public abstract sealed class Q4_0Kernel extends QuantKernel permits Q4_0Kernel.V
                         .add(high.mul(Simd.widen4(x, xb + 2 + BLOCK / 2 + j))));
                 s = s.add(p);
             }
-            acc = Simd.fma4(toFloats(s), Simd.f16(w, wb) * Simd.f16(x, xb), acc);
+            sum = Math.fma((float) s.reduceLanes(VectorOperators.ADD), Simd.f16(w, wb) * Simd.f16(x, xb), sum);
         }
-        return Simd.sum4(acc);
-    }
-
-    private static FloatVector toFloats(IntVector v) {
-        return (FloatVector) v.convert(VectorOperators.I2F, 0);
+        return sum;
     }
 
     /**

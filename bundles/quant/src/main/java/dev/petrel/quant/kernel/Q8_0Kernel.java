@@ -1,13 +1,11 @@
 package dev.petrel.quant.kernel;
 
 import static dev.petrel.quant.kernel.Simd.B;
-import static dev.petrel.quant.kernel.Simd.F;
 import static dev.petrel.quant.kernel.Simd.SHORT_LE;
 
 import dev.petrel.api.weights.TensorType;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 
@@ -132,7 +130,14 @@ public abstract sealed class Q8_0Kernel extends QuantKernel permits Q8_0Kernel.V
 
     // ---- dot products ------------------------------------------------------------------
 
-    /** ggml's generic {@code vec_dot_q8_0_q8_0}: an exact int sum per block, then a float sum of scaled blocks. */
+    /**
+     * The dot product as llama.cpp computes it on CPUs with AMX-INT8 (its AMX buffer type takes
+     * every Q8_0 matrix whose row count is a multiple of 32): an exact int sum per block, then
+     * one float accumulator that every block updates in order with a fused multiply-add,
+     * {@code sum = fma(isum, d_w * d_x, sum)}, starting from zero; its tile kernel (batches) and
+     * VNNI kernel (single tokens) both sum this way. (ggml's plain {@code vec_dot_q8_0_q8_0}
+     * differs only in the order of the float additions: the results agree to a few ulps.)
+     */
     private static float dotScalar(MemorySegment w, long wOffset, MemorySegment x, long xOffset, int n) {
         float sum = 0f;
         for (int b = 0; b < n / BLOCK; b++) {
@@ -142,49 +147,33 @@ public abstract sealed class Q8_0Kernel extends QuantKernel permits Q8_0Kernel.V
             for (int j = 0; j < BLOCK; j++) {
                 isum += w.get(ValueLayout.JAVA_BYTE, wb + 2 + j) * x.get(ValueLayout.JAVA_BYTE, xb + 2 + j);
             }
-            sum += isum * (Simd.f16(w, wb) * Simd.f16(x, xb));
+            sum = Math.fma((float) isum, Simd.f16(w, wb) * Simd.f16(x, xb), sum);
         }
         return sum;
     }
 
     /**
-     * As ggml's AVX2 kernel: int8 products summed pairwise into exact int lanes, converted to
-     * float and accumulated lane by lane with the block's combined scale (one FMA per block).
+     * {@link #dotScalar}'s sums with vectors: int8 products summed pairwise into exact int
+     * lanes, whose total (exact, so in any order) is the block's int sum; the blocks then go into
+     * one float accumulator in order, one fused multiply-add each.
      *
      * <p>The loop body is written out here rather than in a helper: a helper that C2 happens to
      * compile on its own first is "already compiled into a big method" and no longer inlined,
      * and Vector API values that cross a call are boxed (measured: 5 to 25 times slower).
      */
     private static float dotVector(MemorySegment w, long wOffset, MemorySegment x, long xOffset, int n) {
-        FloatVector acc = FloatVector.zero(F);
+        float sum = 0f;
         int blocks = n / BLOCK;
-        int b = 0;
-        if (STEP == BLOCK) {
-            // a block is one vector: two blocks per iteration, same additions in the same order
-            for (; b + 1 < blocks; b += 2) {
-                long wb = wOffset + b * (long) BLOCK_BYTES;
-                long xb = xOffset + b * (long) BLOCK_BYTES;
-                IntVector s0 = Simd.pairSums(Simd.widen(w, wb + 2).mul(Simd.widen(x, xb + 2)));
-                IntVector s1 = Simd.pairSums(
-                        Simd.widen(w, wb + BLOCK_BYTES + 2).mul(Simd.widen(x, xb + BLOCK_BYTES + 2)));
-                acc = Simd.fma(toFloats(s0), Simd.f16(w, wb) * Simd.f16(x, xb), acc);
-                acc = Simd.fma(toFloats(s1), Simd.f16(w, wb + BLOCK_BYTES) * Simd.f16(x, xb + BLOCK_BYTES), acc);
-            }
-        }
-        for (; b < blocks; b++) {
+        for (int b = 0; b < blocks; b++) {
             long wb = wOffset + b * (long) BLOCK_BYTES;
             long xb = xOffset + b * (long) BLOCK_BYTES;
             IntVector s = Simd.pairSums(Simd.widen(w, wb + 2).mul(Simd.widen(x, xb + 2)));
             for (int j = STEP; j < BLOCK; j += STEP) {
                 s = s.add(Simd.pairSums(Simd.widen(w, wb + 2 + j).mul(Simd.widen(x, xb + 2 + j))));
             }
-            acc = Simd.fma(toFloats(s), Simd.f16(w, wb) * Simd.f16(x, xb), acc);
+            sum = Math.fma((float) s.reduceLanes(VectorOperators.ADD), Simd.f16(w, wb) * Simd.f16(x, xb), sum);
         }
-        return Simd.sum(acc);
-    }
-
-    static FloatVector toFloats(IntVector v) {
-        return (FloatVector) v.convert(VectorOperators.I2F, 0);
+        return sum;
     }
 
     /**

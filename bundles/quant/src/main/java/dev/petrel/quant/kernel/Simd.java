@@ -56,11 +56,6 @@ final class Simd {
         return Float.float16ToFloat(s.get(SHORT_LE, offset));
     }
 
-    /** {@code a * b + c} lane by lane, one rounding (FMA). */
-    static FloatVector fma(FloatVector a, float b, FloatVector c) {
-        return a.fma(a.broadcast(b), c);
-    }
-
     /** Sign-extends B.length() int8 values into shorts. */
     static ShortVector widen(MemorySegment s, long offset) {
         return (ShortVector) ByteVector.fromMemorySegment(B, s, offset, LE).convertShape(VectorOperators.B2S, S, 0);
@@ -145,20 +140,5 @@ final class Simd {
         IntVector v = products.reinterpretAsInts();
         return v.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
                 .add(v.lanewise(VectorOperators.ASHR, 16));
-    }
-
-    /** {@link #fma} for F4. */
-    static FloatVector fma4(FloatVector a, float b, FloatVector c) {
-        return a.fma(a.broadcast(b), c);
-    }
-
-    /** {@link #sum} for F4 (at most 256 bits). */
-    static float sum4(FloatVector v) {
-        FloatVector x = v;
-        if (x.species().vectorBitSize() == 256) {
-            x = ((FloatVector) x.reinterpretShape(FloatVector.SPECIES_128, 0))
-                    .add((FloatVector) x.reinterpretShape(FloatVector.SPECIES_128, 1));
-        }
-        return (x.lane(0) + x.lane(2)) + (x.lane(1) + x.lane(3));
     }
 }

@@ -112,7 +112,7 @@ class Q4_0KernelTest {
         }
     }
 
-    /** Same bound as for Q8_0 (see Q8_0KernelTest): only the float summation order differs. */
+    /** As for Q8_0 (see Q8_0KernelTest): both kernels give the in-order FMA sum, within the same bound of the exact one. */
     @Test
     void dot_vectorAgreesWithReferenceWithinSummationBound() {
         Random random = new Random(45);
@@ -132,6 +132,7 @@ class Q4_0KernelTest {
                     }
                     double exact = 0;
                     double a = 0;
+                    float ordered = 0f; // llama.cpp's AMX order: blocks in turn, one FMA each
                     for (int b = 0; b < blocks; b++) {
                         float d = F16Kernel.toFloat(w.get(SHORT_LE, (long) b * BYTES))
                                 * F16Kernel.toFloat(x.get(SHORT_LE, (long) b * Q8_BYTES));
@@ -144,12 +145,15 @@ class Q4_0KernelTest {
                         }
                         exact += (double) d * isum;
                         a += Math.abs((double) d) * iabs;
+                        ordered = Math.fma((float) isum, d, ordered);
                     }
                     float ref = Q4_0Kernel.SCALAR.dot(w, 0, x, 0, n);
                     float vec = Q4_0Kernel.VECTOR.dot(w, 0, x, 0, n);
                     double bound = (blocks + Simd.F4.length() + 2) * Rows.U * a;
                     assertEquals(exact, ref, bound, "reference n=" + n);
                     assertEquals(exact, vec, bound, "vector n=" + n);
+                    assertEquals(Float.floatToRawIntBits(ordered), Float.floatToRawIntBits(ref), "reference order n=" + n);
+                    assertEquals(Float.floatToRawIntBits(ordered), Float.floatToRawIntBits(vec), "vector order n=" + n);
                     worst = Math.max(worst, Math.abs(vec - ref) / a);
                 }
             }

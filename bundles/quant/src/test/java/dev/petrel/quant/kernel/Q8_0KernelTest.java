@@ -217,11 +217,11 @@ class Q8_0KernelTest {
 
     /**
      * Random quants and scales. Both kernels sum the same exact per-block integers times the same
-     * F16-rounded scale products; they differ only in float rounding: the reference adds the
-     * scaled block sums one by one, the vector kernel keeps one FMA accumulator per lane and
-     * folds the lanes at the end. Each is within (blocks + lanes + 2) * u * A of the exact sum,
-     * where A = sum over blocks of |d_w d_x| * sum |q_w q_x| (Higham's bound for recursive
-     * summation), so they are within twice that of each other.
+     * F16-rounded scale products into one float accumulator, block after block, one FMA each
+     * (llama.cpp's AMX kernels' order): so they agree bit for bit with that sum, and it lies
+     * within (blocks + 2) * u * A of the exact sum, where A = sum over blocks of
+     * |d_w d_x| * sum |q_w q_x| (Higham's bound for recursive summation; the bound below keeps
+     * a few more ulps of slack).
      */
     @Test
     void dot_vectorAgreesWithReferenceWithinSummationBound() {
@@ -243,6 +243,7 @@ class Q8_0KernelTest {
                     }
                     double exact = 0;
                     double a = 0;
+                    float ordered = 0f; // llama.cpp's AMX order: blocks in turn, one FMA each
                     for (int b = 0; b < blocks; b++) {
                         float d = F16Kernel.toFloat(w.get(SHORT_LE, (long) b * BYTES))
                                 * F16Kernel.toFloat(x.get(SHORT_LE, 1L + b * BYTES));
@@ -255,12 +256,15 @@ class Q8_0KernelTest {
                         }
                         exact += (double) d * isum;
                         a += Math.abs((double) d) * iabs;
+                        ordered = Math.fma((float) isum, d, ordered);
                     }
                     float ref = Q8_0Kernel.SCALAR.dot(w, 0, x, 1, n);
                     float vec = Q8_0Kernel.VECTOR.dot(w, 0, x, 1, n);
                     double bound = (blocks + Simd.F.length() + 2) * Rows.U * a;
                     assertEquals(exact, ref, bound, "reference n=" + n);
                     assertEquals(exact, vec, bound, "vector n=" + n);
+                    assertEquals(Float.floatToRawIntBits(ordered), Float.floatToRawIntBits(ref), "reference order n=" + n);
+                    assertEquals(Float.floatToRawIntBits(ordered), Float.floatToRawIntBits(vec), "vector order n=" + n);
                     worst = Math.max(worst, Math.abs(vec - ref) / a);
                 }
             }
