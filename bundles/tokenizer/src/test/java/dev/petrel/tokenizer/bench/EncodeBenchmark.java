@@ -17,7 +17,8 @@ import java.util.Random;
  * generated multilingual text), after a warm-up. Not a test: run its main() with the test
  * classpath, for example
  * {@code mvn -pl bundles/tokenizer test-compile dependency:build-classpath -Dmdep.outputFile=cp.txt}
- * then {@code java -cp target/classes:target/test-classes:$(cat cp.txt) dev.petrel.tokenizer.bench.EncodeBenchmark [MB]}.
+ * then {@code java -cp target/classes:target/test-classes:$(cat cp.txt) dev.petrel.tokenizer.bench.EncodeBenchmark [MB [TEXT_OUT]]},
+ * or simply {@code scripts/bench-tokenizer}, which also runs llama.cpp's tokenizer on the same text.
  */
 public final class EncodeBenchmark {
 
@@ -26,6 +27,10 @@ public final class EncodeBenchmark {
     public static void main(String[] args) throws IOException {
         double megabytes = args.length > 0 ? Double.parseDouble(args[0]) : 2.0;
         String text = mixedText((int) (megabytes * 1_000_000));
+        if (args.length > 1) {
+            // The same text for a peer tokenizer measured in the same run (scripts/bench-tokenizer).
+            Files.writeString(Path.of(args[1]), text, StandardCharsets.UTF_8);
+        }
         String nfcText = Normalizer.normalize(text, Normalizer.Form.NFC);
         int bytes = text.getBytes(StandardCharsets.UTF_8).length;
         System.out.printf("text: %,d chars, %,d UTF-8 bytes%n%n", text.length(), bytes);
