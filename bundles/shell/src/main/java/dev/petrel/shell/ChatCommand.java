@@ -19,6 +19,7 @@ import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -99,14 +100,15 @@ public class ChatCommand {
                     continue;
                 }
                 int[] prompt = conversation.promptFor(line);
-                // Keep the cached positions the new prompt shares with the session; feed the rest.
-                int shared = commonPrefix(session.tokens(), prompt);
-                session.truncate(shared);
-                int[] rest = java.util.Arrays.copyOfRange(prompt, shared, prompt.length);
-                if (prompt.length > session.contextLength()) {
+                if (prompt.length >= session.contextLength()) {
                     throw new PetrelException("the conversation (" + prompt.length + " tokens) no longer fits the context of "
                             + session.contextLength() + " tokens: /reset to start over, or pass --context");
                 }
+                // Keep the cached positions the new prompt shares with the session; feed the rest
+                // (at least one token, whose logits start the answer).
+                int shared = Math.min(commonPrefix(session.tokens(), prompt), prompt.length - 1);
+                session.truncate(shared);
+                int[] rest = Arrays.copyOfRange(prompt, shared, prompt.length);
                 boolean hideThinking = args.flag("hide-thinking");
                 ReasoningStream shown = new ReasoningStream(conversation.promptOpensReasoning(), new ReasoningStream.Sink() {
                     @Override
@@ -235,7 +237,7 @@ public class ChatCommand {
     static int[] withSingleBos(Tokenizer tokenizer, int[] ids) {
         int bos = tokenizer.bosId();
         if (bos >= 0 && ids.length >= 2 && ids[0] == bos && ids[1] == bos) {
-            return java.util.Arrays.copyOfRange(ids, 1, ids.length);
+            return Arrays.copyOfRange(ids, 1, ids.length);
         }
         return ids;
     }
