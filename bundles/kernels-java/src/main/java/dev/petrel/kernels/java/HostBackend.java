@@ -9,6 +9,7 @@ import dev.petrel.api.kernel.Op;
 import dev.petrel.api.kernel.Tensor;
 import dev.petrel.api.quant.BlockScales;
 import dev.petrel.api.weights.TensorType;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.time.Duration;
 import java.util.List;
@@ -122,6 +123,7 @@ public abstract class HostBackend implements KernelBackend {
             memory = allocateMemory(name, BufferUsage.WEIGHTS, bytes);
             memory.segment().copyFrom(data);
         }
+        repack(memory, type, dims);
         return new HostTensor(this, memory, 0, name, type, dims.clone(), scales, true, null, 0);
     }
 
@@ -210,7 +212,26 @@ public abstract class HostBackend implements KernelBackend {
 
     void forget(TensorMemory memory) {
         if (memories.remove(memory)) {
-            ledger.subtract(memory.usage(), memory.byteSize());
+            ledger.subtract(memory.usage(), memory.byteSize() + memory.packedBytes());
+        }
+    }
+
+    /** Gives a weight the kernels' repacked copy of its rows, when they make one; counted as its memory. */
+    private void repack(TensorMemory memory, TensorType type, long[] dims) {
+        Arena arena = Arena.ofShared();
+        MemorySegment copy;
+        try {
+            copy = kernels.repackWeights(type, dims, memory.segment(), arena);
+        } catch (RuntimeException | Error e) {
+            arena.close();
+            throw e;
+        }
+        if (copy == null) {
+            arena.close();
+        } else if (memory.attachPacked(copy, arena, (int) dims[0])) {
+            ledger.add(memory.usage(), copy.byteSize());
+        } else {
+            arena.close();
         }
     }
 

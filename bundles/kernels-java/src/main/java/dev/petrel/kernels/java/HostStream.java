@@ -72,6 +72,7 @@ final class HostStream implements ComputeStream {
         HostTensor target = operand(null, "dst", dst, backend);
         require(null, src.byteSize() >= target.byteSize(), "write to " + target.name() + ": source holds "
                 + src.byteSize() + " bytes, the tensor " + target.byteSize());
+        target.discardPacked();
         run(() -> MemorySegment.copy(src, 0, target.data(), 0, target.byteSize()));
     }
 
@@ -429,6 +430,7 @@ final class HostStream implements ComputeStream {
         int block = from.type().blockSize();
         require(op, srcColumn % block == 0 && columns % block == 0 && dstColumn % block == 0, "columns of "
                 + from.type() + " must be whole blocks of " + block);
+        to.discardPacked();
         run(() -> kernels.copy(from, srcColumn, columns, to, dstColumn));
     }
 

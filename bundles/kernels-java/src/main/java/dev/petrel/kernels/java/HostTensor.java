@@ -103,6 +103,27 @@ public final class HostTensor implements Tensor {
         return memory.isBorrowed();
     }
 
+    /**
+     * The kernels' repacked copy of the weight rows this tensor's memory holds (see
+     * {@link OpKernels#repackWeights}), when this tensor's rows are rows of it: row {@code r}
+     * here is row {@link #firstPackedRow()} {@code + r} there. Null otherwise.
+     */
+    public MemorySegment packedRows() {
+        data();
+        MemorySegment copy = memory.packed((int) dims[0]);
+        return copy != null && byteOffset % rowBytes() == 0 ? copy : null;
+    }
+
+    /** Where this tensor's rows start in {@link #packedRows()}. */
+    public long firstPackedRow() {
+        return byteOffset / rowBytes();
+    }
+
+    /** Stops MATMUL from reading the repacked copy: the bytes are being written. */
+    void discardPacked() {
+        memory.discardPacked();
+    }
+
     /** Bytes of one row ({@code dims[0]} elements). */
     public long rowBytes() {
         return type.rowBytes(dims[0]);

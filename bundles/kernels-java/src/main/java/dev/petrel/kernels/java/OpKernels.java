@@ -3,6 +3,8 @@ package dev.petrel.kernels.java;
 import dev.petrel.api.kernel.MoeRouting;
 import dev.petrel.api.kernel.RopeParams;
 import dev.petrel.api.weights.TensorType;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 
 /**
  * The arithmetic of each op on operands the stream has already checked (types, dims,
@@ -16,6 +18,15 @@ public interface OpKernels extends AutoCloseable {
 
     /** Whether MATMUL and GET_ROWS can read weights of this type. */
     boolean readsWeights(TensorType type);
+
+    /**
+     * A copy of an uploaded weight's rows in a layout of these kernels' own, allocated in
+     * {@code arena} (freed with the weight), or null for none: the default. MATMUL then reads
+     * it through {@link HostTensor#packedRows()}; the original bytes stay for everything else.
+     */
+    default MemorySegment repackWeights(TensorType type, long[] dims, MemorySegment data, Arena arena) {
+        return null;
+    }
 
     /** {@code out[:, t] = dequantize(table[:, ids[t]])}; ids already range-checked. */
     void getRows(HostTensor table, int[] ids, HostTensor out, Workspace workspace);

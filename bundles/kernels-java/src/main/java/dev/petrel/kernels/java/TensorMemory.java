@@ -18,6 +18,11 @@ final class TensorMemory {
     private final Arena arena;
     private final BufferUsage usage;
     private final AtomicBoolean freed = new AtomicBoolean();
+    /** The kernels' repacked copy of the rows (see {@link OpKernels#repackWeights}), or null. */
+    private volatile MemorySegment packed;
+    private Arena packedArena;
+    private int packedRowLength;
+    private long packedBytes;
 
     private TensorMemory(HostBackend backend, String name, MemorySegment segment, Arena arena, BufferUsage usage) {
         this.backend = backend;
@@ -71,12 +76,49 @@ final class TensorMemory {
         }
     }
 
+    /**
+     * Attaches a repacked copy of rows of {@code rowLength} elements, owned by {@code owner}
+     * from now on; false (and nothing attached) when the memory is already freed.
+     */
+    synchronized boolean attachPacked(MemorySegment copy, Arena owner, int rowLength) {
+        if (freed.get()) {
+            return false;
+        }
+        packedArena = owner;
+        packedRowLength = rowLength;
+        packedBytes = copy.byteSize();
+        packed = copy;
+        return true;
+    }
+
+    /** The repacked copy if its rows have {@code rowLength} elements, else null. */
+    MemorySegment packed(int rowLength) {
+        MemorySegment copy = packed;
+        return copy != null && packedRowLength == rowLength ? copy : null;
+    }
+
+    /** Bytes of the repacked copy, attached or stale, until the memory is freed. */
+    synchronized long packedBytes() {
+        return packedBytes;
+    }
+
+    /** Stops using the repacked copy (the bytes were written): it is freed with the memory. */
+    void discardPacked() {
+        packed = null;
+    }
+
     /** Frees the memory once; the backend forgets it. */
     void free() {
         if (freed.compareAndSet(false, true)) {
             backend.forget(this);
             if (arena != null) {
                 arena.close();
+            }
+            synchronized (this) {
+                packed = null;
+                if (packedArena != null) {
+                    packedArena.close();
+                }
             }
         }
     }

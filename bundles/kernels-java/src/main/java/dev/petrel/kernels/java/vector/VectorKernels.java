@@ -15,7 +15,10 @@ import dev.petrel.kernels.java.scalar.Elementwise;
 import dev.petrel.kernels.java.scalar.MoeRouter;
 import dev.petrel.kernels.java.scalar.Rope;
 import dev.petrel.kernels.java.scalar.Rows;
+import dev.petrel.quant.kernel.Q4_0Interleaved;
+import dev.petrel.quant.kernel.Q8_0Interleaved;
 import dev.petrel.quant.kernel.QuantKernel;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 
@@ -55,6 +58,24 @@ public final class VectorKernels implements OpKernels {
         return QuantKernel.supports(type);
     }
 
+    /**
+     * Q8_0 and Q4_0 weights of at least one group of rows get a row-interleaved copy (the quant
+     * bundle's {@link Q8_0Interleaved} and {@link Q4_0Interleaved}): same results, bit for bit,
+     * without the per-row lane reductions.
+     */
+    @Override
+    public MemorySegment repackWeights(TensorType type, long[] dims, MemorySegment data, Arena arena) {
+        int n = (int) dims[0];
+        long rows = data.byteSize() / Math.max(1, type.rowBytes(n));
+        return switch (type) {
+            case Q8_0 -> Q8_0Interleaved.supported() && rows >= Q8_0Interleaved.GROUP
+                    ? Q8_0Interleaved.repack(data, 0, rows, n, arena) : null;
+            case Q4_0 -> Q4_0Interleaved.supported() && rows >= Q4_0Interleaved.GROUP
+                    ? Q4_0Interleaved.repack(data, 0, rows, n, arena) : null;
+            default -> null;
+        };
+    }
+
     @Override
     public void getRows(HostTensor table, int[] ids, HostTensor out, Workspace workspace) {
         int n = (int) table.dim(0);
@@ -87,12 +108,17 @@ public final class VectorKernels implements OpKernels {
 
         MemorySegment weights = w.data();
         MemorySegment output = out.data();
+        MemorySegment packed = w.packedRows();
+        TensorType type = w.type();
+        int group = packed == null ? 1 : type == TensorType.Q8_0 ? Q8_0Interleaved.GROUP : Q4_0Interleaved.GROUP;
+        long firstPacked = packed == null ? 0 : w.firstPackedRow() + firstWeightRow;
         long rowBytes = w.rowBytes();
         long outRowLength = out.dim(0);
         int stride = uniformStride(outRows);
         int tile = (int) Math.max(4, Math.min(tokens, ACTIVATION_TILE_BYTES / activationBytes) & ~3);
-        int rowsPerChunk = perChunk(outLength, MIN_ROWS_PER_CHUNK);
-        pool.run(chunks(outLength, MIN_ROWS_PER_CHUNK), (c, p) -> {
+        // whole groups per chunk, so that only the ends of the range miss the interleaved copy
+        int rowsPerChunk = Math.ceilDiv(perChunk(outLength, MIN_ROWS_PER_CHUNK), group) * group;
+        pool.run(Math.ceilDiv(outLength, rowsPerChunk), (c, p) -> {
             int r0 = c * rowsPerChunk;
             int rows = Math.min(outLength - r0, rowsPerChunk);
             long wOffset = (firstWeightRow + r0) * rowBytes;
@@ -101,11 +127,28 @@ public final class VectorKernels implements OpKernels {
                 long xOffset = t0 * activationBytes;
                 if (stride >= 0) {
                     long outOffset = (outRows[t0] * outRowLength + r0) * Float.BYTES;
-                    kernel.matmul(weights, wOffset, rows, activations, xOffset, count, output, outOffset,
-                            stride * outRowLength * Float.BYTES, n);
+                    long outStride = stride * outRowLength * Float.BYTES;
+                    if (packed == null) {
+                        kernel.matmul(weights, wOffset, rows, activations, xOffset, count, output, outOffset,
+                                outStride, n);
+                    } else if (type == TensorType.Q8_0) {
+                        Q8_0Interleaved.matmul(weights, packed, firstPacked + r0, rows, activations, xOffset, count,
+                                output, outOffset, outStride, n);
+                    } else {
+                        Q4_0Interleaved.matmul(weights, packed, firstPacked + r0, rows, activations, xOffset, count,
+                                output, outOffset, outStride, n);
+                    }
                 } else {
                     float[] block = workspace.floats(p, 0, rows * count);
-                    kernel.matmul(weights, wOffset, rows, activations, xOffset, count, block, 0, rows, n);
+                    if (packed == null) {
+                        kernel.matmul(weights, wOffset, rows, activations, xOffset, count, block, 0, rows, n);
+                    } else if (type == TensorType.Q8_0) {
+                        Q8_0Interleaved.matmul(weights, packed, firstPacked + r0, rows, activations, xOffset, count,
+                                block, 0, rows, n);
+                    } else {
+                        Q4_0Interleaved.matmul(weights, packed, firstPacked + r0, rows, activations, xOffset, count,
+                                block, 0, rows, n);
+                    }
                     for (int t = 0; t < count; t++) {
                         F32.write(block, t * rows, output, outRows[t0 + t] * outRowLength + r0, rows);
                     }

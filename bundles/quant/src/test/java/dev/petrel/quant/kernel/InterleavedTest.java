@@ -1,0 +1,87 @@
+package dev.petrel.quant.kernel;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.petrel.api.weights.TensorType;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.Arrays;
+import java.util.Random;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * The row-interleaved layouts: for every row and token, bit for bit what the scalar reference
+ * dot product gives, for row ranges that start and end inside groups, weights whose row count
+ * is not a multiple of the group, several blocks per row and one to nine tokens.
+ */
+class InterleavedTest {
+
+    @ParameterizedTest
+    @EnumSource(value = TensorType.class, names = {"Q8_0", "Q4_0"})
+    void matmul_equalsScalarDotForEveryRowAndToken(TensorType type) {
+        boolean q8 = type == TensorType.Q8_0;
+        int group = q8 ? Q8_0Interleaved.GROUP : Q4_0Interleaved.GROUP;
+        assumeTrue(group > 0, "vectors narrower than 256 bits");
+        QuantKernel k = QuantKernel.scalar(type);
+        Random random = new Random(300 + type.ordinal());
+        try (Arena arena = Arena.ofConfined()) {
+            for (int n : new int[] {32, 96, 320}) {
+                int totalRows = 2 * group + 5;
+                long rowBytes = k.rowBytes(n);
+                long xBytes = k.activationBytes(n);
+                MemorySegment w = arena.allocate(totalRows * rowBytes);
+                for (int r = 0; r < totalRows; r++) {
+                    k.quantize(Rows.gaussian(random, n, 0.05), 0, w, r * rowBytes, n);
+                }
+                if (q8) { // the quantizer never writes -128: put some in
+                    for (int i = 0; i < 20; i++) {
+                        long block = random.nextLong(totalRows * rowBytes / Q8_0Kernel.BLOCK_BYTES);
+                        w.set(ValueLayout.JAVA_BYTE, block * Q8_0Kernel.BLOCK_BYTES + 2 + random.nextInt(32), (byte) -128);
+                    }
+                }
+                MemorySegment packed = q8 ? Q8_0Interleaved.repack(w, 0, totalRows, n, arena)
+                        : Q4_0Interleaved.repack(w, 0, totalRows, n, arena);
+                for (int tokens = 1; tokens <= 9; tokens++) {
+                    MemorySegment x = arena.allocate(tokens * xBytes + 3);
+                    for (int t = 0; t < tokens; t++) {
+                        k.quantizeActivations(Rows.gaussian(random, n, 2), 0, x, 3 + t * xBytes, n);
+                    }
+                    int[][] ranges = {{0, totalRows}, {3, totalRows - 3}, {group, group}, {1, group + 2}, {0, 2}};
+                    for (int[] range : ranges) {
+                        int first = range[0], rows = range[1];
+                        int stride = rows + 2;
+                        float[] out = new float[1 + tokens * stride];
+                        Arrays.fill(out, Float.NaN);
+                        MemorySegment outSegment = arena.allocate(4 + 4L * tokens * stride);
+                        if (q8) {
+                            Q8_0Interleaved.matmul(w, packed, first, rows, x, 3, tokens, out, 1, stride, n);
+                            Q8_0Interleaved.matmul(w, packed, first, rows, x, 3, tokens, outSegment, 4, 4L * stride, n);
+                        } else {
+                            Q4_0Interleaved.matmul(w, packed, first, rows, x, 3, tokens, out, 1, stride, n);
+                            Q4_0Interleaved.matmul(w, packed, first, rows, x, 3, tokens, outSegment, 4, 4L * stride, n);
+                        }
+                        for (int r = 0; r < rows; r++) {
+                            for (int t = 0; t < tokens; t++) {
+                                float expected = k.dot(w, (first + r) * rowBytes, x, 3 + t * xBytes, n);
+                                String where = type + " n=" + n + " rows [" + first + ", +" + rows + ") row " + r
+                                        + " token " + t + " of " + tokens;
+                                assertEquals(Float.floatToRawIntBits(expected),
+                                        Float.floatToRawIntBits(out[1 + t * stride + r]), where);
+                                assertEquals(Float.floatToRawIntBits(expected), Float.floatToRawIntBits(
+                                        outSegment.get(Rows.FLOAT_LE, 4 + 4L * (t * stride + r))), where + " (segment)");
+                            }
+                        }
+                        for (int i = 0; i < out.length; i++) {
+                            if (i < 1 || (i - 1) % stride >= rows) {
+                                assertEquals(Float.NaN, out[i], "untouched " + i);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
