@@ -16,7 +16,7 @@ import java.util.Set;
 final class CommandArgs {
 
     private final String command;
-    private final Map<String, String> values = new HashMap<>();
+    private final Map<String, List<String>> values = new HashMap<>();
     private final Set<String> flags = new HashSet<>();
     private final List<String> positional = new ArrayList<>();
 
@@ -58,7 +58,7 @@ final class CommandArgs {
                     }
                     inlineValue = argv[++i];
                 }
-                args.values.put(name, inlineValue);
+                args.values.computeIfAbsent(name, k -> new ArrayList<>()).add(inlineValue);
             } else {
                 throw new UsageException(command + ": unknown option --" + name);
             }
@@ -66,8 +66,15 @@ final class CommandArgs {
         return args;
     }
 
+    /** The option's value; the last one when it is given several times. */
     Optional<String> value(String name) {
-        return Optional.ofNullable(values.get(name));
+        List<String> given = values.get(name);
+        return given == null ? Optional.empty() : Optional.of(given.get(given.size() - 1));
+    }
+
+    /** Every value of an option that may be repeated, in order. */
+    List<String> values(String name) {
+        return values.getOrDefault(name, List.of());
     }
 
     String require(String name) {
@@ -75,7 +82,7 @@ final class CommandArgs {
     }
 
     int intValue(String name, int fallback) {
-        String v = values.get(name);
+        String v = value(name).orElse(null);
         if (v == null) {
             return fallback;
         }

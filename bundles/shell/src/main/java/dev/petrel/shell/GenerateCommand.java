@@ -32,18 +32,19 @@ import org.osgi.service.component.annotations.Reference;
 public class GenerateCommand {
 
     static final String USAGE = "usage: generate --model FILE (--prompt TEXT | --prompt-ids 1,2,3) [--max-tokens N]"
-            + " [--context N] [--threads N] [--json] " + SamplingOptions.USAGE;
+            + " [--stop TEXT]... [--context N] [--threads N] [--json] " + SamplingOptions.USAGE;
 
     private static final int DEFAULT_MAX_TOKENS = 128;
 
     @Reference
     ModelLoader loader;
 
-    @Descriptor("complete a prompt: generate --model FILE (--prompt TEXT | --prompt-ids 1,2,3) [--max-tokens N] [--json]"
+    @Descriptor("complete a prompt: generate --model FILE (--prompt TEXT | --prompt-ids 1,2,3) [--max-tokens N]"
+            + " [--stop TEXT]... [--threads N] [--json]"
             + " [--temperature T] [--seed S] [--top-k K] [--top-p P] [--min-p P] [--repeat-penalty R]")
     public String generate(@Descriptor("options") String... argv) throws IOException {
         Set<String> valued = new HashSet<>(SamplingOptions.NAMES);
-        valued.addAll(List.of("model", "prompt", "prompt-ids", "max-tokens", "context", "threads"));
+        valued.addAll(List.of("model", "prompt", "prompt-ids", "max-tokens", "context", "threads", "stop"));
         CommandArgs args = CommandArgs.parse("generate", argv, valued, Set.of("json"));
         if (!args.positional().isEmpty()
                 || args.value("prompt").isPresent() == args.value("prompt-ids").isPresent()) {
@@ -66,7 +67,7 @@ public class GenerateCommand {
                 return true;
             };
             GenerationResult result = session.generate(
-                    new GenerationRequest(promptIds, sampling, maxTokens, List.of(), false), stream);
+                    new GenerationRequest(promptIds, sampling, maxTokens, args.values("stop"), false), stream);
             if (json) {
                 return new Json().ids("prompt_ids", result.promptIds()).ids("ids", result.ids())
                         .field("text", result.text()).toString();

@@ -58,6 +58,24 @@ class InferenceCommandLineTest {
     }
 
     @Test
+    void generateStop_endsTheTextBeforeTheStopString() throws Exception {
+        String[] base = {"generate", "--model", model.toString(), "--prompt-ids", "5,6,7", "--max-tokens", "24",
+                "--temperature", "0", "--json"};
+        Launcher.Run full = Launcher.run(temp, base);
+        assertEquals(0, full.status(), full.stderr());
+        String text = new ObjectMapper().readTree(full.stdout()).get("text").asText();
+        assertTrue(text.length() >= 6, "the random model wrote too little to cut: '" + text + "'");
+        String stop = text.substring(text.length() / 2, text.length() / 2 + 2);
+
+        String[] withStop = Arrays.copyOf(base, base.length + 2);
+        withStop[base.length] = "--stop";
+        withStop[base.length + 1] = stop;
+        Launcher.Run cut = Launcher.run(temp, withStop);
+        assertEquals(0, cut.status(), cut.stderr());
+        assertEquals(text.substring(0, text.indexOf(stop)), new ObjectMapper().readTree(cut.stdout()).get("text").asText());
+    }
+
+    @Test
     void generate_streamsTextAndReportsTimings() throws Exception {
         Launcher.Run run = Launcher.run(temp, "generate", "--model", model.toString(), "--prompt", "Hello",
                 "--max-tokens", "8", "--seed", "7");
