@@ -1,5 +1,6 @@
 package dev.petrel.itests.cli;
 
+import dev.petrel.itests.TestData;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,7 +13,7 @@ import java.util.stream.Collectors;
 /** Runs the {@code ./petrel} script in a process, as a user would, and collects what it printed. */
 final class Launcher {
 
-    static final Path ROOT = repositoryRoot();
+    static final Path ROOT = TestData.repositoryRoot();
     private static final long TIMEOUT_SECONDS = 180;
 
     private Launcher() {
@@ -61,22 +62,6 @@ final class Launcher {
     }
 
     static Path testData() {
-        String configured = System.getProperty("petrel.testdata", System.getenv("PETREL_TESTDATA"));
-        Path path = configured != null ? Path.of(configured) : ROOT.resolveSibling("shared").resolve("testdata");
-        if (!Files.isDirectory(path.resolve("tokenizers"))) {
-            throw new IllegalStateException("test data not found at " + path.toAbsolutePath()
-                    + ": set -Dpetrel.testdata or PETREL_TESTDATA");
-        }
-        return path;
-    }
-
-    private static Path repositoryRoot() {
-        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
-            if (Files.isRegularFile(dir.resolve("petrel")) && Files.isDirectory(dir.resolve("bundles"))) {
-                return dir;
-            }
-        }
-        throw new IllegalStateException("run from inside the repository: no petrel launcher above "
-                + Path.of("").toAbsolutePath());
+        return TestData.root();
     }
 }
