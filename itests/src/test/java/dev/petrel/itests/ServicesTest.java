@@ -90,6 +90,17 @@ class ServicesTest {
     }
 
     @Test
+    void latentAttentionAndDeepSeek2_areRegistered() throws Exception {
+        for (String strategy : List.of("mla-naive", "mla-absorbed")) {
+            assertEquals(1, context.getServiceReferences(AttentionStrategy.class, "(attention=" + strategy + ")").size(),
+                    "attention strategy " + strategy);
+        }
+        // Its references (both MLA strategies, the FFN and the experts) are all satisfied.
+        assertEquals(1, context.getServiceReferences(ModelArchitecture.class, "(arch=deepseek2)").size(),
+                "architecture deepseek2");
+    }
+
+    @Test
     void tokenizerService_encodesLikeLlamaCpp(
             @InjectService(filter = "(format=gguf)") WeightSourceProvider gguf,
             @InjectService TokenizerFactory factory) throws Exception {

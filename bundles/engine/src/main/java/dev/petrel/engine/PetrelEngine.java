@@ -205,7 +205,8 @@ public final class PetrelEngine implements Engine {
             throw new PetrelException(e.getMessage(), e);
         }
         LoadedModel[] holder = new LoadedModel[1];
-        LoadedModel model = new LoadedModel(source, ownsSource, config, tokenizer, context, options.cacheType(),
+        // The pass's config: an architecture may complete it from the tensors (deepseek2's exp_probs_b).
+        LoadedModel model = new LoadedModel(source, ownsSource, pass.config(), tokenizer, context, options.cacheType(),
                 new Placement(pass), () -> models.remove(holder[0]));
         holder[0] = model;
         models.add(model);
