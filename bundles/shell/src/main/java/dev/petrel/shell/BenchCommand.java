@@ -52,15 +52,20 @@ public class BenchCommand {
                 ppStats.add(measure(session, token, pp, pp));
                 tgStats.add(measure(session, token, tg, 1));
             }
+            CacheFigures cache = CacheFigures.of(model.config(), load.cacheType());
             if (args.flag("json")) {
                 return new Json().field("model", model.location()).field("backend", model.backend())
                         .field("pp_tokens", pp).field("tg_tokens", tg)
                         .field("pp_tokens_per_s", ppStats.mean()).field("tg_tokens_per_s", tgStats.mean())
+                        .field("kv_cache_type", cache.type().name())
+                        .field("kv_cache_bytes_per_token", cache.bytesPerToken())
+                        .field("kv_cache_mha_equivalent_bytes_per_token", cache.mhaEquivalentBytesPerToken())
                         .toString();
             }
-            return String.format("model:   %s (%s, %.2f GiB of weights)%nbackend: %s%n%n"
+            return String.format("model:   %s (%s, %.2f GiB of weights)%nbackend: %s%nkv cache: %s%n%n"
                     + "%-8s %10s %12s%n%-8s %10.2f %12.2f%n%-8s %10.2f %12.2f",
                     model.location(), model.architecture(), model.weightBytes() / (double) (1L << 30), model.backend(),
+                    cache.describe(model.config().attention()),
                     "test", "tokens/s", "± stddev",
                     "pp" + pp, ppStats.mean(), ppStats.stddev(),
                     "tg" + tg, tgStats.mean(), tgStats.stddev());

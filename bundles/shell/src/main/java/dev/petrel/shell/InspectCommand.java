@@ -1,5 +1,9 @@
 package dev.petrel.shell;
 
+import dev.petrel.api.PetrelException;
+import dev.petrel.api.engine.LoadOptions;
+import dev.petrel.api.engine.ModelArchitecture;
+import dev.petrel.api.engine.ModelConfig;
 import dev.petrel.api.weights.Metadata;
 import dev.petrel.api.weights.TensorInfo;
 import dev.petrel.api.weights.WeightSource;
@@ -30,6 +34,10 @@ public class InspectCommand {
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
     final List<WeightSourceProvider> providers = new CopyOnWriteArrayList<>();
 
+    /** To read the hyperparameters (and the KV cache size) of the architectures installed. */
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    final List<ModelArchitecture> architectures = new CopyOnWriteArrayList<>();
+
     @Descriptor("show a model file's metadata and tensors: inspect FILE")
     public String inspect(@Descriptor("FILE") String... argv) {
         CommandArgs args = CommandArgs.parse("inspect", argv, Set.of(), Set.of());
@@ -37,8 +45,32 @@ public class InspectCommand {
             throw new CommandArgs.UsageException("usage: inspect FILE");
         }
         try (WeightSource source = WeightSources.open(providers, Path.of(args.positional().get(0)))) {
-            return describe(source);
+            return describe(source) + attention(source.metadata(), architectures);
         }
+    }
+
+    /**
+     * The KV cache per token, from the architecture's reading of the keys (header only), or why
+     * it cannot be given.
+     */
+    static String attention(Metadata metadata, List<ModelArchitecture> architectures) {
+        String arch = metadata.optionalString("general.architecture").orElse(null);
+        if (arch == null) {
+            return "";
+        }
+        ModelArchitecture architecture = architectures.stream().filter(a -> a.name().equals(arch)).findFirst()
+                .orElse(null);
+        if (architecture == null) {
+            return "kv cache: unknown (no architecture '" + arch + "' is installed)\n";
+        }
+        ModelConfig config;
+        try {
+            config = architecture.config(metadata);
+        } catch (PetrelException | IllegalArgumentException e) {
+            return "kv cache: unknown (" + e.getMessage() + ")\n";
+        }
+        return "kv cache: " + CacheFigures.of(config, LoadOptions.DEFAULTS.cacheType()).describe(config.attention())
+                + "\n";
     }
 
     static String describe(WeightSource source) {

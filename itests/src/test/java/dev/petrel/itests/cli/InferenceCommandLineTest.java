@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.petrel.api.weights.TensorInfo;
 import dev.petrel.conformance.Arch;
+import dev.petrel.conformance.DeepSeek2Models;
 import dev.petrel.conformance.LlamaCppReference;
 import dev.petrel.conformance.ModelSpec;
 import dev.petrel.conformance.RandomModels;
@@ -91,6 +92,29 @@ class InferenceCommandLineTest {
         JsonNode json = new ObjectMapper().readTree(run.stdout());
         assertTrue(json.get("pp_tokens_per_s").asDouble() > 0, run.stdout());
         assertTrue(json.get("tg_tokens_per_s").asDouble() > 0, run.stdout());
+    }
+
+    @Test
+    void inspectAndBench_reportTheLatentCacheNextToMha() throws Exception {
+        // V2-Lite style: 3 layers, 4 heads of dk 48 / dv 32, kv_lora_rank 64, rope key 16.
+        Path deepseek = DeepSeek2Models.write(DeepSeek2Models.Spec.v2Lite(), temp.resolve("deepseek2.gguf"));
+        Launcher.Run inspect = Launcher.run(temp, "inspect", deepseek.toString());
+        assertEquals(0, inspect.status(), inspect.stderr());
+        assertTrue(inspect.stdout().contains("kv cache: 3 layers x 80 elements (MLA latent 64 + rope key 16) = 480"
+                + " bytes/token in F16; MHA equivalent 1,920 bytes/token (75.0% less)"), inspect.stdout());
+
+        Launcher.Run bench = Launcher.run(temp, "bench", "--model", deepseek.toString(), "--pp", "8", "--tg", "2",
+                "--repetitions", "1", "--threads", "1", "--json");
+        assertEquals(0, bench.status(), bench.stderr());
+        JsonNode json = new ObjectMapper().readTree(bench.stdout());
+        assertEquals(480, json.get("kv_cache_bytes_per_token").asLong(), bench.stdout());
+        assertEquals(1920, json.get("kv_cache_mha_equivalent_bytes_per_token").asLong(), bench.stdout());
+        assertTrue(json.get("tg_tokens_per_s").asDouble() > 0, bench.stdout());
+
+        // GQA: qwen2's 2 key/value heads against its 4 query heads.
+        Launcher.Run gqa = Launcher.run(temp, "inspect", model.toString());
+        assertEquals(0, gqa.status(), gqa.stderr());
+        assertTrue(gqa.stdout().contains("(50.0% less)"), gqa.stdout());
     }
 
     @Test
