@@ -26,7 +26,7 @@ import org.osgi.service.component.annotations.Component;
  * per position and layer instead of {@code H (dk + dv)}. This is the form llama.cpp uses for
  * files with the split {@code attn_k_b}/{@code attn_v_b} layout.
  */
-@Component(property = AttentionStrategy.ATTENTION + "=" + AbsorbedMlaAttention.NAME)
+@Component(service = AttentionStrategy.class, property = AttentionStrategy.ATTENTION + "=" + AbsorbedMlaAttention.NAME)
 public final class AbsorbedMlaAttention extends MlaAttention {
 
     public static final String NAME = "mla-absorbed";

@@ -23,7 +23,7 @@ import org.osgi.service.component.annotations.Component;
  * The cache is the same latent cache as {@code mla-absorbed}'s; the decompression costs
  * {@code O(positions)} matrix work per step, which is why decoding prefers the absorbed form.
  */
-@Component(property = AttentionStrategy.ATTENTION + "=" + NaiveMlaAttention.NAME)
+@Component(service = AttentionStrategy.class, property = AttentionStrategy.ATTENTION + "=" + NaiveMlaAttention.NAME)
 public final class NaiveMlaAttention extends MlaAttention {
 
     public static final String NAME = "mla-naive";
