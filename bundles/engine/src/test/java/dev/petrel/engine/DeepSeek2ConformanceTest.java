@@ -92,6 +92,11 @@ class DeepSeek2ConformanceTest {
             cases.add(Arguments.of(style, ABSORBED, "java-scalar"));
             cases.add(Arguments.of(style.withType(TensorType.Q8_0).withYarn(Yarn.v2()), ABSORBED, "java"));
         }
+        // Without experts: every layer one of the leading dense blocks.
+        Spec dense = new Spec("dense", 17, 515, 128, 2, 4, 64, 64, 32, 16, 32, 256, 0, 0, 64, 0, 2, 1, false, 1, 1,
+                false, 1f, true, null, TensorType.F32, 4096);
+        cases.add(Arguments.of(dense, ABSORBED, "java"));
+        cases.add(Arguments.of(dense.withSplitLayout(false), NAIVE, "java"));
         return cases.stream();
     }
 
