@@ -31,6 +31,10 @@ import java.util.Objects;
  * @param ropeFreqBase {@code rope.freq_base}
  * @param rmsEps {@code attention.layer_norm_rms_epsilon}
  * @param ropeScaling Llama 3 rope scaling (llama only), or null for none
+ * @param experts mixture-of-experts feed-forward in every block instead of the dense one, or
+ *     null for a dense model; with experts qwen2 is written as {@code qwen2moe} (a shared
+ *     expert with a sigmoid gate), qwen3 as {@code qwen3moe}, llama stays {@code llama}
+ *     (Mixtral)
  */
 public record ModelSpec(
         Arch arch,
@@ -47,7 +51,29 @@ public record ModelSpec(
         int contextLength,
         float ropeFreqBase,
         float rmsEps,
-        Llama3RopeScaling ropeScaling) {
+        Llama3RopeScaling ropeScaling,
+        Experts experts) {
+
+    /**
+     * The experts of every block.
+     *
+     * @param count routed experts ({@code expert_count})
+     * @param used experts per token ({@code expert_used_count})
+     * @param ffnDim hidden width of one routed expert ({@code expert_feed_forward_length}; llama
+     *     sizes its experts by {@code feed_forward_length}, so for llama it must equal the
+     *     spec's {@code ffnDim})
+     * @param sharedFfnDim hidden width of qwen2moe's shared expert
+     *     ({@code expert_shared_feed_forward_length}); 0 for the other families, which have none
+     */
+    public record Experts(int count, int used, int ffnDim, int sharedFfnDim) {
+        public Experts {
+            if (count < 2 || used < 1 || used > count || ffnDim < 1 || sharedFfnDim < 0) {
+                throw new IllegalArgumentException("experts: need 1 <= used <= count, count >= 2, ffnDim >= 1, "
+                        + "sharedFfnDim >= 0; found count " + count + ", used " + used + ", ffnDim " + ffnDim
+                        + ", sharedFfnDim " + sharedFfnDim);
+            }
+        }
+    }
 
     /** The smallest vocabulary: 256 byte tokens plus the special tokens. */
     public static final int MIN_VOCAB = 260;
@@ -126,13 +152,25 @@ public record ModelSpec(
         if (ropeScaling != null && arch != Arch.LLAMA) {
             throw new IllegalArgumentException("Llama 3 rope scaling is a llama feature, not " + arch.ggufName());
         }
+        if (experts != null) {
+            if (arch == Arch.LLAMA && experts.ffnDim() != ffnDim) {
+                throw new IllegalArgumentException("llama sizes its experts by feed_forward_length: experts.ffnDim "
+                        + experts.ffnDim() + " must equal ffnDim " + ffnDim);
+            }
+            if ((arch == Arch.QWEN2) != (experts.sharedFfnDim() > 0)) {
+                throw new IllegalArgumentException("qwen2moe, and only qwen2moe, has a shared expert: "
+                        + arch.ggufName() + " with sharedFfnDim " + experts.sharedFfnDim());
+            }
+        }
         switch (weightType) {
             case F32, F16, BF16 -> { }
             case Q8_0, Q4_0 -> {
-                for (int rowLength : new int[] {dim, heads * headDim, ffnDim}) {
+                int expertFfn = experts == null ? ffnDim : experts.ffnDim();
+                int sharedFfn = experts == null || experts.sharedFfnDim() == 0 ? ffnDim : experts.sharedFfnDim();
+                for (int rowLength : new int[] {dim, heads * headDim, ffnDim, expertFfn, sharedFfn}) {
                     if (rowLength % weightType.blockSize() != 0) {
                         throw new IllegalArgumentException(weightType + " stores rows in blocks of " + weightType.blockSize()
-                                + ": dim, heads × headDim and ffnDim must be multiples, found " + rowLength);
+                                + ": dim, heads × headDim and the FFN widths must be multiples, found " + rowLength);
                     }
                 }
             }
@@ -156,14 +194,17 @@ public record ModelSpec(
      */
     public static ModelSpec of(Arch arch) {
         return new ModelSpec(arch, 515, 256, 2, 4, 2, 64, 512, false, TensorType.F32, 1L, 4096,
-                arch.defaultRopeBase(), arch.defaultRmsEps(), null);
+                arch.defaultRopeBase(), arch.defaultRmsEps(), null, null);
     }
 
     /** A short name for file names and test reports, e.g. {@code qwen2-v515-d256-l2-h4x2x64-f512-untied-F32-s1}. */
     public String name() {
-        return arch.ggufName() + "-v" + vocabSize + "-d" + dim + "-l" + layers + "-h" + heads + "x" + kvHeads + "x" + headDim
+        return ggufArch() + "-v" + vocabSize + "-d" + dim + "-l" + layers + "-h" + heads + "x" + kvHeads + "x" + headDim
                 + "-f" + ffnDim + (tiedEmbeddings ? "-tied" : "-untied") + "-" + weightType
-                + (ropeScaling != null ? "-rope3" : "") + "-s" + seed;
+                + (ropeScaling != null ? "-rope3" : "")
+                + (experts != null ? "-e" + experts.count() + "x" + experts.used() + "x" + experts.ffnDim()
+                        + (experts.sharedFfnDim() > 0 ? "-sh" + experts.sharedFfnDim() : "") : "")
+                + "-s" + seed;
     }
 
     /** Query width: {@code heads × headDim}. */
@@ -178,19 +219,19 @@ public record ModelSpec(
 
     public ModelSpec withArch(Arch value) {
         return new ModelSpec(value, vocabSize, dim, layers, heads, kvHeads, headDim, ffnDim, tiedEmbeddings, weightType,
-                seed, contextLength, value.defaultRopeBase(), value.defaultRmsEps(), value == Arch.LLAMA ? ropeScaling : null);
+                seed, contextLength, value.defaultRopeBase(), value.defaultRmsEps(), value == Arch.LLAMA ? ropeScaling : null, experts);
     }
 
     public ModelSpec withVocab(int value) {
         return new ModelSpec(arch, value, dim, layers, heads, kvHeads, headDim, ffnDim, tiedEmbeddings, weightType, seed,
-                contextLength, ropeFreqBase, rmsEps, ropeScaling);
+                contextLength, ropeFreqBase, rmsEps, ropeScaling, experts);
     }
 
     /** Width, layers, query heads, key/value heads, head dimension and feed-forward width at once. */
     public ModelSpec withShape(int dimValue, int layersValue, int headsValue, int kvHeadsValue, int headDimValue,
             int ffnDimValue) {
         return new ModelSpec(arch, vocabSize, dimValue, layersValue, headsValue, kvHeadsValue, headDimValue, ffnDimValue,
-                tiedEmbeddings, weightType, seed, contextLength, ropeFreqBase, rmsEps, ropeScaling);
+                tiedEmbeddings, weightType, seed, contextLength, ropeFreqBase, rmsEps, ropeScaling, experts);
     }
 
     /** Output projection shared with the token embeddings (no {@code output.weight}). */
@@ -205,37 +246,48 @@ public record ModelSpec(
 
     public ModelSpec withTied(boolean value) {
         return new ModelSpec(arch, vocabSize, dim, layers, heads, kvHeads, headDim, ffnDim, value, weightType, seed,
-                contextLength, ropeFreqBase, rmsEps, ropeScaling);
+                contextLength, ropeFreqBase, rmsEps, ropeScaling, experts);
     }
 
     public ModelSpec withType(TensorType value) {
         return new ModelSpec(arch, vocabSize, dim, layers, heads, kvHeads, headDim, ffnDim, tiedEmbeddings, value, seed,
-                contextLength, ropeFreqBase, rmsEps, ropeScaling);
+                contextLength, ropeFreqBase, rmsEps, ropeScaling, experts);
     }
 
     public ModelSpec withSeed(long value) {
         return new ModelSpec(arch, vocabSize, dim, layers, heads, kvHeads, headDim, ffnDim, tiedEmbeddings, weightType,
-                value, contextLength, ropeFreqBase, rmsEps, ropeScaling);
+                value, contextLength, ropeFreqBase, rmsEps, ropeScaling, experts);
     }
 
     public ModelSpec withContextLength(int value) {
         return new ModelSpec(arch, vocabSize, dim, layers, heads, kvHeads, headDim, ffnDim, tiedEmbeddings, weightType,
-                seed, value, ropeFreqBase, rmsEps, ropeScaling);
+                seed, value, ropeFreqBase, rmsEps, ropeScaling, experts);
     }
 
     public ModelSpec withRopeFreqBase(float value) {
         return new ModelSpec(arch, vocabSize, dim, layers, heads, kvHeads, headDim, ffnDim, tiedEmbeddings, weightType,
-                seed, contextLength, value, rmsEps, ropeScaling);
+                seed, contextLength, value, rmsEps, ropeScaling, experts);
     }
 
     public ModelSpec withRmsEps(float value) {
         return new ModelSpec(arch, vocabSize, dim, layers, heads, kvHeads, headDim, ffnDim, tiedEmbeddings, weightType,
-                seed, contextLength, ropeFreqBase, value, ropeScaling);
+                seed, contextLength, ropeFreqBase, value, ropeScaling, experts);
     }
 
     /** Llama 3 rope scaling (llama only); null removes it. */
     public ModelSpec withRopeScaling(Llama3RopeScaling value) {
         return new ModelSpec(arch, vocabSize, dim, layers, heads, kvHeads, headDim, ffnDim, tiedEmbeddings, weightType,
-                seed, contextLength, ropeFreqBase, rmsEps, value);
+                seed, contextLength, ropeFreqBase, rmsEps, value, experts);
+    }
+
+    /** Experts in every block instead of the dense feed-forward; null makes the model dense again. */
+    public ModelSpec withExperts(Experts value) {
+        return new ModelSpec(arch, vocabSize, dim, layers, heads, kvHeads, headDim, ffnDim, tiedEmbeddings, weightType,
+                seed, contextLength, ropeFreqBase, rmsEps, ropeScaling, value);
+    }
+
+    /** {@code general.architecture}: the family's name, or its MoE sibling's (qwen2moe, qwen3moe) with experts. */
+    public String ggufArch() {
+        return experts == null || arch == Arch.LLAMA ? arch.ggufName() : arch.ggufName() + "moe";
     }
 }

@@ -28,6 +28,15 @@ import java.util.List;
  * (Llama 3 scaling only) and per block {@code attn_norm}, {@code attn_q/k/v} (+ {@code .bias}
  * for qwen2), {@code attn_q_norm}/{@code attn_k_norm} (qwen3), {@code attn_output},
  * {@code ffn_norm}, {@code ffn_gate}, {@code ffn_up}, {@code ffn_down}.
+ *
+ * <p>With experts ({@link ModelSpec#experts()}) the blocks' feed-forward is a mixture of
+ * experts instead: keys {@code ARCH.expert_count}, {@code ARCH.expert_used_count}, and for
+ * qwen2moe/qwen3moe {@code ARCH.expert_feed_forward_length} (qwen2moe also
+ * {@code ARCH.expert_shared_feed_forward_length}); tensors {@code ffn_gate_inp} (the router,
+ * F32 as llama.cpp's quantizer leaves it, N(0, 1/n_embd) so routing varies from token to
+ * token), {@code ffn_gate_exps}, {@code ffn_up_exps}, {@code ffn_down_exps} (experts stacked),
+ * and for qwen2moe the shared expert {@code ffn_gate_shexp}, {@code ffn_up_shexp},
+ * {@code ffn_down_shexp} with its gate vector {@code ffn_gate_inp_shexp} (F32, N(0, 1/n_embd)).
  */
 public final class RandomModels {
 
@@ -50,7 +59,7 @@ public final class RandomModels {
     /** The model of {@code spec}, in memory. */
     public static RandomModel generate(ModelSpec spec) {
         Arch arch = spec.arch();
-        String a = arch.ggufName();
+        String a = spec.ggufArch();
         ByteLevelVocab vocab = ByteLevelVocab.build(spec.vocabSize(), arch == Arch.LLAMA ? LLAMA_SPECIALS : QWEN_SPECIALS);
         RandomModel.Builder b = RandomModel.builder(spec.name(), spec.seed());
 
@@ -69,6 +78,17 @@ public final class RandomModels {
         b.putUint32(a + ".rope.dimension_count", spec.headDim());
         b.putFloat32(a + ".rope.freq_base", spec.ropeFreqBase());
         b.putFloat32(a + ".attention.layer_norm_rms_epsilon", spec.rmsEps());
+        ModelSpec.Experts experts = spec.experts();
+        if (experts != null) {
+            b.putUint32(a + ".expert_count", experts.count());
+            b.putUint32(a + ".expert_used_count", experts.used());
+            if (arch != Arch.LLAMA) {
+                b.putUint32(a + ".expert_feed_forward_length", experts.ffnDim());
+            }
+            if (experts.sharedFfnDim() > 0) {
+                b.putUint32(a + ".expert_shared_feed_forward_length", experts.sharedFfnDim());
+            }
+        }
         if (arch == Arch.LLAMA) {
             b.tokenizer(vocab, arch.preTokenizer(), vocab.special("<|begin_of_text|>"), vocab.special("<|end_of_text|>"), true);
         } else {
@@ -104,9 +124,25 @@ public final class RandomModels {
             }
             b.matrix(blk + "attn_output.weight", w, spec.qDim(), dim);
             b.norm(blk + "ffn_norm.weight", dim);
-            b.matrix(blk + "ffn_gate.weight", w, dim, spec.ffnDim());
-            b.matrix(blk + "ffn_up.weight", w, dim, spec.ffnDim());
-            b.matrix(blk + "ffn_down.weight", w, spec.ffnDim(), dim);
+            if (experts == null) {
+                b.matrix(blk + "ffn_gate.weight", w, dim, spec.ffnDim());
+                b.matrix(blk + "ffn_up.weight", w, dim, spec.ffnDim());
+                b.matrix(blk + "ffn_down.weight", w, spec.ffnDim(), dim);
+                continue;
+            }
+            int e = experts.count();
+            int ff = experts.ffnDim();
+            b.matrix(blk + "ffn_gate_inp.weight", TensorType.F32, dim, e);
+            b.stacked(blk + "ffn_gate_exps.weight", w, dim, ff, e);
+            b.stacked(blk + "ffn_up_exps.weight", w, dim, ff, e);
+            b.stacked(blk + "ffn_down_exps.weight", w, ff, dim, e);
+            if (experts.sharedFfnDim() > 0) {
+                int sh = experts.sharedFfnDim();
+                b.vector(blk + "ffn_gate_inp_shexp.weight", dim, 0, 1 / StrictMath.sqrt(dim));
+                b.matrix(blk + "ffn_gate_shexp.weight", w, dim, sh);
+                b.matrix(blk + "ffn_up_shexp.weight", w, dim, sh);
+                b.matrix(blk + "ffn_down_shexp.weight", w, sh, dim);
+            }
         }
         return b.build();
     }

@@ -230,6 +230,77 @@ class RandomModelsTest {
         assertEquals(Arch.QWEN3, Arch.fromGguf("qwen3"));
     }
 
+    @Test
+    void experts_areWrittenAsLlamaCppReadsThem_andTheRouterVariesItsChoice() throws Exception {
+        ModelSpec spec = ModelSpec.of(Arch.QWEN2).withType(TensorType.Q8_0)
+                .withExperts(new ModelSpec.Experts(8, 2, 128, 256));
+        assertEquals("qwen2moe", spec.ggufArch());
+        assertEquals("qwen2moe-v515-d256-l2-h4x2x64-f512-untied-Q8_0-e8x2x128-sh256-s1", spec.name());
+        RandomModel m = RandomModels.generate(spec);
+        try (GgufFile file = GgufFile.open(m.writeGguf(dir.resolve("moe.gguf")))) {
+            var md = file.metadata();
+            assertEquals("qwen2moe", md.string("general.architecture"));
+            assertEquals(8, md.integer("qwen2moe.expert_count"));
+            assertEquals(2, md.integer("qwen2moe.expert_used_count"));
+            assertEquals(128, md.integer("qwen2moe.expert_feed_forward_length"));
+            assertEquals(256, md.integer("qwen2moe.expert_shared_feed_forward_length"));
+            Map<String, TensorInfo> tensors = new TreeMap<>();
+            file.tensors().forEach(t -> tensors.put(t.name(), t));
+            assertShape(tensors, "blk.1.ffn_gate_inp.weight", TensorType.F32, 256, 8);
+            assertShape(tensors, "blk.1.ffn_gate_exps.weight", TensorType.Q8_0, 256, 128, 8);
+            assertShape(tensors, "blk.1.ffn_up_exps.weight", TensorType.Q8_0, 256, 128, 8);
+            assertShape(tensors, "blk.1.ffn_down_exps.weight", TensorType.Q8_0, 128, 256, 8);
+            assertShape(tensors, "blk.1.ffn_gate_inp_shexp.weight", TensorType.F32, 256);
+            assertShape(tensors, "blk.1.ffn_gate_shexp.weight", TensorType.Q8_0, 256, 256);
+            assertShape(tensors, "blk.1.ffn_down_shexp.weight", TensorType.Q8_0, 256, 256);
+            assertFalse(tensors.containsKey("blk.0.ffn_gate.weight"));
+        }
+        assertStd(m.tensor("blk.0.ffn_gate_inp.weight").values(), 0, 1 / Math.sqrt(256));
+        // Top-2 of the router over each token's normalised embedding: many different pairs.
+        float[] router = m.tensor("blk.0.ffn_gate_inp.weight").values();
+        float[] embd = m.tensor("token_embd.weight").values();
+        Set<String> pairs = new HashSet<>();
+        for (int token = 0; token < 64; token++) {
+            double rms = 0;
+            for (int i = 0; i < 256; i++) {
+                rms += embd[token * 256 + i] * embd[token * 256 + i];
+            }
+            rms = Math.sqrt(rms / 256);
+            double[] logits = new double[8];
+            for (int e = 0; e < 8; e++) {
+                for (int i = 0; i < 256; i++) {
+                    logits[e] += router[e * 256 + i] * embd[token * 256 + i] / rms;
+                }
+            }
+            int first = 0;
+            for (int e = 1; e < 8; e++) {
+                first = logits[e] > logits[first] ? e : first;
+            }
+            int second = first == 0 ? 1 : 0;
+            for (int e = 0; e < 8; e++) {
+                second = e != first && logits[e] > logits[second] ? e : second;
+            }
+            pairs.add(first + "," + second);
+        }
+        assertTrue(pairs.size() >= 10, "64 tokens chose only " + pairs.size() + " expert pairs: " + pairs);
+    }
+
+    @Test
+    void experts_checkTheirFamilyAndBlockSizes() {
+        ModelSpec llama = ModelSpec.of(Arch.LLAMA);
+        assertEquals("llama", llama.withExperts(new ModelSpec.Experts(8, 2, 512, 0)).ggufArch());
+        assertEquals("qwen3moe", ModelSpec.of(Arch.QWEN3).withExperts(new ModelSpec.Experts(8, 2, 64, 0)).ggufArch());
+        assertThrows(IllegalArgumentException.class, () -> llama.withExperts(new ModelSpec.Experts(8, 2, 128, 0)));
+        assertThrows(IllegalArgumentException.class,
+                () -> ModelSpec.of(Arch.QWEN3).withExperts(new ModelSpec.Experts(8, 2, 64, 64)));
+        assertThrows(IllegalArgumentException.class,
+                () -> ModelSpec.of(Arch.QWEN2).withExperts(new ModelSpec.Experts(8, 2, 64, 0)));
+        assertThrows(IllegalArgumentException.class, () -> new ModelSpec.Experts(8, 9, 64, 0));
+        var q = assertThrows(IllegalArgumentException.class, () -> ModelSpec.of(Arch.QWEN3)
+                .withType(TensorType.Q8_0).withExperts(new ModelSpec.Experts(8, 2, 48, 0)));
+        assertTrue(q.getMessage().contains("multiples"), q.getMessage());
+    }
+
     private static void assertShape(Map<String, TensorInfo> tensors, String name, TensorType type, long... dims) {
         TensorInfo info = tensors.get(name);
         assertTrue(info != null, "missing " + name + " in " + tensors.keySet());

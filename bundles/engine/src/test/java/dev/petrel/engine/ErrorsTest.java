@@ -60,7 +60,7 @@ class ErrorsTest {
         ModelFormatException e = loadFails(TinyModel.llama().meta(w -> w.put("general.architecture", "gpt5")),
                 "gpt5.gguf");
         assertEquals("general.architecture", e.field());
-        assertTrue(e.getMessage().contains("unknown architecture 'gpt5'; known: llama, qwen2, qwen3"), e.getMessage());
+        assertTrue(e.getMessage().contains("unknown architecture 'gpt5'; known: llama, qwen2, qwen2moe, qwen3, qwen3moe"), e.getMessage());
     }
 
     @Test
@@ -107,6 +107,65 @@ class ErrorsTest {
         ModelFormatException e = loadFails(m, "extra.gguf");
         assertEquals("blk.2.attn_norm.weight", e.field());
         assertTrue(e.getMessage().contains("unexpected tensor"), e.getMessage());
+    }
+
+    @Test
+    void expertCountThatDisagreesWithTheTensors_namesTensorAndKey() throws Exception {
+        // the file holds 4 experts per layer, its metadata says 6
+        ModelFormatException e = loadFails(TinyModel.mixtral().meta(w -> w.putUint32("llama.expert_count", 6)),
+                "experts.gguf");
+        assertEquals("blk.0.ffn_gate_inp.weight", e.field());
+        assertTrue(e.getMessage().contains("expected dims [64, 6] {n_embd, llama.expert_count}"), e.getMessage());
+        assertTrue(e.getMessage().contains("found [64, 4]"), e.getMessage());
+
+        TinyModel m = TinyModel.mixtral();
+        m.stacked("blk.1.ffn_down_exps.weight", 96, 64, 3, 0.1f);
+        e = loadFails(m, "down.gguf");
+        assertEquals("blk.1.ffn_down_exps.weight", e.field());
+        assertTrue(e.getMessage().contains("expected dims [96, 64, 4] {llama.feed_forward_length, n_embd, "
+                + "llama.expert_count} from the metadata, found [96, 64, 3]"), e.getMessage());
+    }
+
+    @Test
+    void expertsUsedBeyondTheExpertCount_isRejectedAtTheKey() throws Exception {
+        ModelFormatException e = loadFails(TinyModel.mixtral().meta(w -> w.putUint32("llama.expert_used_count", 5)),
+                "used.gguf");
+        assertEquals("llama.expert_used_count", e.field());
+        assertTrue(e.getMessage().contains("expected at most llama.expert_count = 4 experts per token, found 5"),
+                e.getMessage());
+    }
+
+    @Test
+    void moeFileWithoutItsExperts_orWithDenseTensorsLeft_isRejected() throws Exception {
+        TinyModel m = TinyModel.mixtral();
+        m.tensors.remove("blk.0.ffn_up_exps.weight");
+        ModelFormatException e = loadFails(m, "no-up.gguf");
+        assertEquals("blk.0.ffn_up_exps.weight", e.field());
+
+        m = TinyModel.mixtral();
+        m.matrix("blk.1.ffn_gate.weight", 64, 96, 0.1f);
+        e = loadFails(m, "dense-left.gguf");
+        assertEquals("blk.1.ffn_gate.weight", e.field());
+        assertTrue(e.getMessage().contains("unexpected tensor"), e.getMessage());
+
+        // experts in the file, expert_count 0 in the metadata: a dense llama, whose FFN is missing
+        e = loadFails(TinyModel.mixtral().meta(w -> w.putUint32("llama.expert_count", 0)), "zero.gguf");
+        assertEquals("blk.0.ffn_gate.weight", e.field());
+    }
+
+    @Test
+    void mixtral_loadsAndCountsOnlyTheUsedExpertsAsActive() throws Exception {
+        try (Model model = engine.load(TinyModel.mixtral().write(dir, "mixtral.gguf"), F32_CACHE)) {
+            long experts = 2L * 3 * 64 * 96 * 4 * Float.BYTES;   // blocks x (gate, up, down) x floats x experts
+            assertEquals(experts / 2, model.weightBytes() - model.activeWeightBytesPerToken()
+                    - (259L - 1) * 64 * Float.BYTES);            // half the experts idle, all but one embedding row
+            try (Session s = model.openSession()) {
+                float[] logits = s.process(new int[] {1, 2, 3});
+                for (float v : logits) {
+                    assertTrue(Float.isFinite(v));
+                }
+            }
+        }
     }
 
     @Test

@@ -89,6 +89,29 @@ final class TinyModel {
         return m;
     }
 
+    /**
+     * llama with Mixtral's experts: 4 experts of FFN 96, 2 used per token, in place of each
+     * block's dense FFN ({@code ffn_gate_inp} and the stacked {@code ffn_*_exps}).
+     */
+    static TinyModel mixtral() {
+        TinyModel m = new TinyModel("llama", 64, 4, 2, 16, 96, 2, 64, 4);
+        m.addCommon(false);
+        for (int i = 0; i < m.blocks; i++) {
+            String p = "blk." + i + ".";
+            m.tensors.remove(p + "ffn_gate.weight");
+            m.tensors.remove(p + "ffn_up.weight");
+            m.tensors.remove(p + "ffn_down.weight");
+            m.matrix(p + "ffn_gate_inp.weight", m.embd, 4, 1 / (float) Math.sqrt(m.embd));
+            m.stacked(p + "ffn_gate_exps.weight", m.embd, m.ff, 4, 1 / (float) Math.sqrt(m.embd));
+            m.stacked(p + "ffn_up_exps.weight", m.embd, m.ff, 4, 1 / (float) Math.sqrt(m.embd));
+            m.stacked(p + "ffn_down_exps.weight", m.ff, m.embd, 4, 1 / (float) Math.sqrt(m.ff));
+        }
+        return m.meta(w -> {
+            w.putUint32("llama.expert_count", 4);
+            w.putUint32("llama.expert_used_count", 2);
+        });
+    }
+
     /** Adds Llama 3 style rope frequency factors ({@code rope_freqs.weight}). */
     TinyModel withRopeFreqs() {
         float[] factors = new float[keyLength / 2];
@@ -173,6 +196,15 @@ final class TinyModel {
             v[i] = (float) (gaussian() * std);
         }
         tensors.put(name, new Weight(TensorType.F32, new long[] {in, out}, v));
+    }
+
+    /** {@code count} matrices {@code {in, out}} stacked as {@code {in, out, count}}. */
+    void stacked(String name, int in, int out, int count, float std) {
+        float[] v = new float[in * out * count];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = (float) (gaussian() * std);
+        }
+        tensors.put(name, new Weight(TensorType.F32, new long[] {in, out, count}, v));
     }
 
     void vector(String name, int n, float mean, float std) {

@@ -7,7 +7,10 @@ import dev.petrel.api.attention.KvCache;
 import dev.petrel.api.engine.ForwardPass;
 import dev.petrel.api.engine.ModelConfig;
 import dev.petrel.api.experts.DenseWeights;
+import dev.petrel.api.experts.Experts;
 import dev.petrel.api.experts.FeedForward;
+import dev.petrel.api.experts.MoeConfig;
+import dev.petrel.api.experts.MoeWeights;
 import dev.petrel.api.kernel.ComputeStream;
 import dev.petrel.api.kernel.KernelBackend;
 import dev.petrel.api.kernel.Op;
@@ -20,13 +23,16 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The forward pass of a dense decoder (llama, qwen2, qwen3) on one kernel backend.
+ * The forward pass of a decoder (llama, qwen2, qwen3; with experts llama/Mixtral, qwen2moe,
+ * qwen3moe) on one kernel backend.
  *
  * <pre>
  * x = token_embd[ids]                                   {n_embd, T}
  * for each block:
  *     x += attention(rms_norm(x) * attn_norm)           GQA over the KV cache, RoPE
- *     x += down(silu(gate h) * up h), h = rms_norm(x) * ffn_norm
+ *     h = rms_norm(x) * ffn_norm
+ *     x += down(silu(gate h) * up h)                    dense block
+ *       or experts(h)                                   MoE block: routed (+ shared) experts
  * logits = output · (rms_norm(x) * output_norm)         {n_vocab, T or 1}
  * </pre>
  *
@@ -40,7 +46,8 @@ public final class DenseDecoder implements ForwardPass {
             Tensor attnNorm,                  // {n_embd}
             AttentionWeights.Gqa attention,   // wq {n_embd, H*dk}, wk/wv {n_embd, Hkv*dk}, wo {H*dv, n_embd}
             Tensor ffnNorm,                   // {n_embd}
-            DenseWeights ffn) {               // gate/up {n_embd, n_ff}, down {n_ff, n_embd}
+            DenseWeights ffn,                 // gate/up {n_embd, n_ff}, down {n_ff, n_embd}; null in a MoE block
+            MoeWeights moe) {                 // the experts of a MoE block, else null
     }
 
     private final WeightSource source;
@@ -48,6 +55,7 @@ public final class DenseDecoder implements ForwardPass {
     private final DecoderVariant variant;
     private final AttentionStrategy attention;
     private final FeedForward feedForward;
+    private final Experts experts;
     private final KernelBackend backend;
     private final WeightPlacer weights;
 
@@ -57,13 +65,14 @@ public final class DenseDecoder implements ForwardPass {
     private final Tensor output;       // {n_embd, n_vocab}; token_embd when the model ties them
 
     private DenseDecoder(WeightSource source, ModelConfig config, DecoderVariant variant, AttentionStrategy attention,
-            FeedForward feedForward, KernelBackend backend, WeightPlacer weights, Tensor tokenEmbd, List<Block> blocks,
-            Tensor outputNorm, Tensor output) {
+            FeedForward feedForward, Experts experts, KernelBackend backend, WeightPlacer weights, Tensor tokenEmbd,
+            List<Block> blocks, Tensor outputNorm, Tensor output) {
         this.source = source;
         this.config = config;
         this.variant = variant;
         this.attention = attention;
         this.feedForward = feedForward;
+        this.experts = experts;
         this.backend = backend;
         this.weights = weights;
         this.tokenEmbd = tokenEmbd;
@@ -74,7 +83,7 @@ public final class DenseDecoder implements ForwardPass {
 
     /** Checks every tensor against the config and places the weights on {@code backend}. */
     static DenseDecoder place(WeightSource source, ModelConfig config, DecoderVariant variant,
-            AttentionStrategy attention, FeedForward feedForward, KernelBackend backend) {
+            AttentionStrategy attention, FeedForward feedForward, Experts experts, KernelBackend backend) {
         AttentionConfig a = config.attention();
         int n = config.embeddingLength();
         int vocab = config.vocabularySize();
@@ -87,6 +96,15 @@ public final class DenseDecoder implements ForwardPass {
         for (Op op : List.of(Op.RMS_NORM, Op.ROPE, Op.ADD, Op.MUL, Op.SILU_MUL)) {
             if (!backend.supports(op)) {
                 throw new UnsupportedOperationException("kernel backend '" + backend.name() + "' lacks " + op);
+            }
+        }
+        MoeConfig moe = config.moe();
+        if (moe != null) {
+            for (Op op : List.of(Op.MOE_ROUTE, Op.MOE_COMBINE, Op.SIGMOID)) {
+                if (!backend.supports(op)) {
+                    throw new UnsupportedOperationException("kernel backend '" + backend.name() + "' lacks " + op
+                            + " for mixture-of-experts");
+                }
             }
         }
 
@@ -118,7 +136,8 @@ public final class DenseDecoder implements ForwardPass {
                         variant.qkNorm() ? w.vector(p + "attn_q_norm.weight", Shape.of("dk", a.keyLength())) : null,
                         variant.qkNorm() ? w.vector(p + "attn_k_norm.weight", Shape.of("dk", a.keyLength())) : null,
                         ropeFactors);
-                DenseWeights ffn = new DenseWeights(
+                boolean moeBlock = config.isMoeLayer(i);
+                DenseWeights ffn = moeBlock ? null : new DenseWeights(
                         w.matrix(p + "ffn_gate.weight", Shape.of("n_embd", n, "n_ff", ff)),
                         w.matrix(p + "ffn_up.weight", Shape.of("n_embd", n, "n_ff", ff)),
                         w.matrix(p + "ffn_down.weight", Shape.of("n_ff", ff, "n_embd", n)));
@@ -126,7 +145,8 @@ public final class DenseDecoder implements ForwardPass {
                         w.vector(p + "attn_norm.weight", Shape.of("n_embd", n)),
                         attn,
                         w.vector(p + "ffn_norm.weight", Shape.of("n_embd", n)),
-                        ffn));
+                        ffn,
+                        moeBlock ? placeExperts(w, p, config, variant) : null));
             }
             Tensor outputNorm = w.vector("output_norm.weight", Shape.of("n_embd", n));
             Tensor output = w.optionalMatrix("output.weight", Shape.of("n_embd", n, "n_vocab", vocab));
@@ -135,12 +155,43 @@ public final class DenseDecoder implements ForwardPass {
                 output = tokenEmbd;
             }
             w.requireAllUsed(config.architecture() + " with " + config.blockCount() + " blocks and its options");
-            return new DenseDecoder(source, config, variant, attention, feedForward, backend, w, tokenEmbd, blocks,
-                    outputNorm, output);
+            return new DenseDecoder(source, config, variant, attention, feedForward, experts, backend, w, tokenEmbd,
+                    blocks, outputNorm, output);
         } catch (RuntimeException e) {
             w.close();
             throw e;
         }
+    }
+
+    /** One MoE block's weights; the dims name the keys they come from, so a mismatch names both. */
+    private static MoeWeights placeExperts(WeightPlacer w, String p, ModelConfig config, DecoderVariant variant) {
+        MoeConfig moe = config.moe();
+        String arch = config.architecture();
+        int n = config.embeddingLength();
+        int experts = moe.expertCount();
+        String e = arch + ".expert_count";
+        int ffExp = moe.expertFeedForwardLength();
+        String f = variant.moe().expertLength() == DecoderVariant.ExpertLength.FEED_FORWARD_LENGTH
+                ? arch + ".feed_forward_length" : arch + ".expert_feed_forward_length";
+        Tensor router = w.matrix(p + "ffn_gate_inp.weight", Shape.of("n_embd", n, e, experts));
+        Tensor gate = w.experts(p + "ffn_gate_exps.weight", Shape.of("n_embd", n, f, ffExp, e, experts));
+        Tensor up = w.experts(p + "ffn_up_exps.weight", Shape.of("n_embd", n, f, ffExp, e, experts));
+        Tensor down = w.experts(p + "ffn_down_exps.weight", Shape.of(f, ffExp, "n_embd", n, e, experts));
+        DenseWeights shared = null;
+        Tensor sharedGate = null;
+        int sharedLength = moe.sharedLength();
+        if (sharedLength > 0) {
+            String s = arch + ".expert_shared_feed_forward_length";
+            shared = new DenseWeights(
+                    w.matrix(p + "ffn_gate_shexp.weight", Shape.of("n_embd", n, s, sharedLength)),
+                    w.matrix(p + "ffn_up_shexp.weight", Shape.of("n_embd", n, s, sharedLength)),
+                    w.matrix(p + "ffn_down_shexp.weight", Shape.of(s, sharedLength, "n_embd", n)));
+        }
+        if (variant.moe().gatedSharedExpert()) {
+            // GGUF stores the gate as a vector {n_embd}; as a matrix it has one output row.
+            sharedGate = w.matrix(p + "ffn_gate_inp_shexp.weight", Shape.of("n_embd", n)).reshape(n, 1);
+        }
+        return new MoeWeights(router, null, gate, up, down, shared, sharedGate);
     }
 
     private static Tensor bias(WeightPlacer w, Presence presence, String name, Shape shape) {
@@ -172,7 +223,11 @@ public final class DenseDecoder implements ForwardPass {
             stream.add(x, y, x);
 
             stream.rmsNorm(x, block.ffnNorm(), eps, h);
-            feedForward.forward(stream, block.ffn(), h, y);
+            if (block.moe() != null) {
+                experts.forward(stream, config.moe(), block.moe(), h, y);
+            } else {
+                feedForward.forward(stream, block.ffn(), h, y);
+            }
             stream.add(x, y, x);
         }
 
@@ -231,7 +286,7 @@ public final class DenseDecoder implements ForwardPass {
 
     @Override
     public ForwardPass moveTo(KernelBackend target) {
-        return place(source, config, variant, attention, feedForward, target);
+        return place(source, config, variant, attention, feedForward, experts, target);
     }
 
     @Override
@@ -239,13 +294,28 @@ public final class DenseDecoder implements ForwardPass {
         return weights.bytes();
     }
 
-    /** Every weight but the embedding table, of which a token reads one row (unless it is also the output). */
+    /**
+     * Every weight but the embedding table, of which a token reads one row (unless it is also
+     * the output), and but the routed experts a token does not use: of {@code E} stacked
+     * experts it reads {@code K}.
+     */
     @Override
     public long activeWeightBytesPerToken() {
-        if (output == tokenEmbd) {
-            return weights.bytes();
+        long active = weights.bytes();
+        if (output != tokenEmbd) {
+            active -= tokenEmbd.byteSize() - tokenEmbd.type().rowBytes(tokenEmbd.dim(0));
         }
-        return weights.bytes() - tokenEmbd.byteSize() + tokenEmbd.type().rowBytes(tokenEmbd.dim(0));
+        for (Block block : blocks) {
+            MoeWeights moe = block.moe();
+            if (moe != null) {
+                int experts = config.moe().expertCount();
+                int idle = experts - config.moe().routing().used();
+                for (Tensor t : List.of(moe.gate(), moe.up(), moe.down())) {
+                    active -= t.byteSize() / experts * idle;
+                }
+            }
+        }
+        return active;
     }
 
     @Override

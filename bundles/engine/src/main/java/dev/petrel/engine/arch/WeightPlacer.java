@@ -57,6 +57,11 @@ final class WeightPlacer implements AutoCloseable {
         return place(require(name), shape, Op.MATMUL);
     }
 
+    /** Stacked expert matrices for MATMUL_EXPERTS, {@code {n_in, n_out, E}}. */
+    Tensor experts(String name, Shape shape) {
+        return place(require(name), shape, Op.MATMUL_EXPERTS);
+    }
+
     Tensor optionalMatrix(String name, Shape shape) {
         return source.tensor(name).map(t -> place(t, shape, Op.MATMUL)).orElse(null);
     }
@@ -135,7 +140,11 @@ final class WeightPlacer implements AutoCloseable {
             throw new ModelFormatException(source.location(), info.name(), "expected type F32, found " + info.type());
         }
         if (op != null && !backend.supports(op, info.type())) {
-            throw unsupported(info.name(), info.type(), op, op == Op.GET_ROWS ? "embedding lookup" : "matrix product");
+            throw unsupported(info.name(), info.type(), op, switch (op) {
+                case GET_ROWS -> "embedding lookup";
+                case MATMUL_EXPERTS -> "expert matrix product";
+                default -> "matrix product";
+            });
         }
         Tensor tensor = backend.uploadWeights(info.name(), info.type(), info.dims(), source.data(info));
         bytes += tensor.byteSize();

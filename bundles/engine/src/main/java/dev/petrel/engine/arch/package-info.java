@@ -1,6 +1,9 @@
 /**
- * Model architectures as services ({@code arch=llama}, {@code qwen2}, {@code qwen3}): their
- * hyperparameters from metadata keys, the checks of every tensor against them, and the dense
- * decoder forward pass they share ({@link dev.petrel.engine.arch.DenseDecoder}).
+ * Model architectures as services ({@code arch=llama}, {@code qwen2}, {@code qwen3},
+ * {@code qwen2moe}, {@code qwen3moe}): their hyperparameters from metadata keys (the
+ * mixture-of-experts keys through {@link dev.petrel.engine.arch.MoeKeys}), the checks of every
+ * tensor against them, and the decoder forward pass they share
+ * ({@link dev.petrel.engine.arch.DenseDecoder}), whose feed-forward is dense or a mixture of
+ * experts.
  */
 package dev.petrel.engine.arch;

@@ -8,8 +8,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.petrel.api.ModelFormatException;
 import dev.petrel.api.attention.AttentionConfig;
 import dev.petrel.api.engine.ModelConfig;
+import dev.petrel.api.experts.MoeConfig;
+import dev.petrel.api.kernel.MoeRouting;
+import dev.petrel.api.kernel.MoeRouting.Gating;
 import dev.petrel.api.kernel.RopeParams;
 import dev.petrel.attention.GqaAttention;
+import dev.petrel.experts.MixtureOfExperts;
 import dev.petrel.experts.SwiGluFeedForward;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -38,8 +42,12 @@ class DecoderConfigTest {
 
     private static ModelConfig read(String arch, MapMetadata metadata) {
         DecoderArchitecture a = switch (arch) {
-            case "llama" -> new LlamaArchitecture(new GqaAttention(), new SwiGluFeedForward());
+            case "llama" -> new LlamaArchitecture(new GqaAttention(), new SwiGluFeedForward(), new MixtureOfExperts());
             case "qwen2" -> new Qwen2Architecture(new GqaAttention(), new SwiGluFeedForward());
+            case "qwen2moe" -> new Qwen2MoeArchitecture(new GqaAttention(), new SwiGluFeedForward(),
+                    new MixtureOfExperts());
+            case "qwen3moe" -> new Qwen3MoeArchitecture(new GqaAttention(), new SwiGluFeedForward(),
+                    new MixtureOfExperts());
             default -> new Qwen3Architecture(new GqaAttention(), new SwiGluFeedForward());
         };
         return a.config(metadata);
@@ -182,9 +190,58 @@ class DecoderConfigTest {
     }
 
     @Test
-    void mixtureOfExperts_isRefusedClearly() {
-        ModelFormatException e = failure("llama", llama().with("llama.expert_count", 8L));
-        assertEquals("llama.expert_count", e.field());
-        assertTrue(e.getMessage().contains("not supported yet"), e.getMessage());
+    void mixtral_llamaWithExperts_sizesThemByFeedForwardLengthAndRenormalises() {
+        ModelConfig c = read("llama", llama().with("llama.expert_count", 8L).with("llama.expert_used_count", 2L));
+        assertEquals(new MoeConfig(8, 704, 0, 0, 0, false, new MoeRouting(Gating.SOFTMAX, 2, 1, 1, true, 1f)),
+                c.moe());
+        assertTrue(c.isMoeLayer(0));
+        assertNull(read("llama", llama().with("llama.expert_count", 0L)).moe());
+        // llama.cpp reads neither the gating nor the scale for llama: they are not honoured
+        assertEquals(1f, read("llama", llama().with("llama.expert_count", 8L).with("llama.expert_used_count", 2L)
+                .with("llama.expert_weights_scale", 2.5f)).moe().routing().scale());
+    }
+
+    @Test
+    void qwenMoe_expertLengthFromItsKeyOrSplit_sharedExpertFromItsKeyOrTheFeedForwardLength() {
+        ModelConfig c = read("qwen2moe", base("qwen2moe").with("qwen2moe.expert_count", 8L)
+                .with("qwen2moe.expert_used_count", 2L));
+        assertEquals(new MoeConfig(8, 352, 1, 704, 0, false, new MoeRouting(Gating.SOFTMAX, 2, 1, 1, false, 1f)),
+                c.moe());
+        c = read("qwen2moe", base("qwen2moe").with("qwen2moe.expert_count", 8L).with("qwen2moe.expert_used_count", 2L)
+                .with("qwen2moe.expert_feed_forward_length", 64L)
+                .with("qwen2moe.expert_shared_feed_forward_length", 96L));
+        assertEquals(64, c.moe().expertFeedForwardLength());
+        assertEquals(96, c.moe().sharedLength());
+        c = read("qwen3moe", base("qwen3moe").with("qwen3moe.expert_count", 16L).with("qwen3moe.expert_used_count", 4L)
+                .with("qwen3moe.expert_feed_forward_length", 48L));
+        assertEquals(new MoeConfig(16, 48, 0, 0, 0, false, new MoeRouting(Gating.SOFTMAX, 4, 1, 1, true, 1f)),
+                c.moe());
+    }
+
+    @Test
+    void experts_whereTheFamilyHasNone_orNoneWhereItNeedsThem_areRefusedClearly() {
+        ModelFormatException e = failure("qwen2", base("qwen2").with("qwen2.expert_count", 8L));
+        assertEquals("qwen2.expert_count", e.field());
+        assertTrue(e.getMessage().contains("has no experts"), e.getMessage());
+
+        e = failure("qwen3moe", base("qwen3moe"));
+        assertEquals("qwen3moe.expert_count", e.field());
+        assertTrue(e.getMessage().contains("needs experts"), e.getMessage());
+
+        e = failure("llama", llama().with("llama.expert_count", 8L));
+        assertEquals("llama.expert_used_count", e.field());
+
+        e = failure("llama", llama().with("llama.expert_count", 8L).with("llama.expert_used_count", 9L));
+        assertEquals("llama.expert_used_count", e.field());
+        assertTrue(e.getMessage().contains("at most llama.expert_count = 8"), e.getMessage());
+
+        e = failure("llama", llama().with("llama.expert_count", 8L).with("llama.expert_used_count", 2L)
+                .with("llama.expert_feed_forward_length", 100L));
+        assertEquals("llama.expert_feed_forward_length", e.field());
+
+        e = failure("qwen3moe", base("qwen3moe").with("qwen3moe.expert_count", 8L)
+                .with("qwen3moe.expert_used_count", 3L));
+        assertEquals("qwen3moe.expert_feed_forward_length", e.field());
+        assertTrue(e.getMessage().contains("does not split into 3 experts"), e.getMessage());
     }
 }

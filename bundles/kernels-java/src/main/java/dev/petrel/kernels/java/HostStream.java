@@ -210,7 +210,7 @@ final class HostStream implements ComputeStream {
                         outRows[n++] = slot;
                     }
                 }
-                kernels.matmul(weights, e * (long) nOut, nOut, input, xRows, output, outRows, workspace);
+                kernels.matmulExperts(weights, e * (long) nOut, nOut, input, xRows, output, outRows, workspace);
             }
         });
     }

@@ -39,6 +39,16 @@ public interface OpKernels extends AutoCloseable {
     void matmul(HostTensor w, long firstWeightRow, int outLength, HostTensor x, int[] xRows, HostTensor out,
             int[] outRows, Workspace workspace);
 
+    /**
+     * {@link #matmul} for MATMUL_EXPERTS: the same products, with each dot summed in the order
+     * of ggml's plain {@code vec_dot} ({@link dev.petrel.quant.kernel.QuantKernel#dotInVecDotOrder}),
+     * the kernel llama.cpp's CPU backend runs for {@code MUL_MAT_ID}. Routing depends on the
+     * last ulp of the experts' outputs through later 8-bit roundings, so this order is what
+     * keeps a MoE model choosing llama.cpp's experts.
+     */
+    void matmulExperts(HostTensor w, long firstWeightRow, int outLength, HostTensor x, int[] xRows, HostTensor out,
+            int[] outRows, Workspace workspace);
+
     void add(HostTensor a, HostTensor b, HostTensor out);
 
     void mul(HostTensor a, HostTensor b, HostTensor out);

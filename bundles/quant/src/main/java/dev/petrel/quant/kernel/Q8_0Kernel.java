@@ -153,6 +153,45 @@ public abstract sealed class Q8_0Kernel extends QuantKernel permits Q8_0Kernel.V
     }
 
     /**
+     * ggml's x86 {@code ggml_vec_dot_q8_0_q8_0}: per block, eight int lanes of four products
+     * each (bytes {@code 4m .. 4m+3} in lane {@code m}, as {@code maddubs} then {@code madd}
+     * leave them), each converted to float and added to its own float lane with one fused
+     * multiply-add by {@code d_w * d_x}; at the end the lanes are summed as
+     * {@code hsum_float_8} does: {@code ((l0+l4) + (l2+l6)) + ((l1+l5) + (l3+l7))}.
+     */
+    @Override
+    public float dotInVecDotOrder(MemorySegment w, long wOffset, MemorySegment x, long xOffset, int n) {
+        checkLength(n, BLOCK);
+        MemorySegment wv = view(w);
+        MemorySegment xv = view(x);
+        float l0 = 0f, l1 = 0f, l2 = 0f, l3 = 0f, l4 = 0f, l5 = 0f, l6 = 0f, l7 = 0f;
+        for (int b = 0; b < n / BLOCK; b++) {
+            long wb = wOffset + (long) b * BLOCK_BYTES + 2;
+            long xb = xOffset + (long) b * BLOCK_BYTES + 2;
+            float d = Simd.f16(wv, wb - 2) * Simd.f16(xv, xb - 2);
+            l0 = Math.fma(d, laneSum(wv, wb, xv, xb, 0), l0);
+            l1 = Math.fma(d, laneSum(wv, wb, xv, xb, 1), l1);
+            l2 = Math.fma(d, laneSum(wv, wb, xv, xb, 2), l2);
+            l3 = Math.fma(d, laneSum(wv, wb, xv, xb, 3), l3);
+            l4 = Math.fma(d, laneSum(wv, wb, xv, xb, 4), l4);
+            l5 = Math.fma(d, laneSum(wv, wb, xv, xb, 5), l5);
+            l6 = Math.fma(d, laneSum(wv, wb, xv, xb, 6), l6);
+            l7 = Math.fma(d, laneSum(wv, wb, xv, xb, 7), l7);
+        }
+        return ((l4 + l0) + (l6 + l2)) + ((l5 + l1) + (l7 + l3));
+    }
+
+    /** Lane {@code m} of a block: the exact sum of the products of quants {@code 4m .. 4m+3}, as a float. */
+    private static float laneSum(MemorySegment w, long wb, MemorySegment x, long xb, int m) {
+        long o = 4L * m;
+        int s = w.get(ValueLayout.JAVA_BYTE, wb + o) * x.get(ValueLayout.JAVA_BYTE, xb + o)
+                + w.get(ValueLayout.JAVA_BYTE, wb + o + 1) * x.get(ValueLayout.JAVA_BYTE, xb + o + 1)
+                + w.get(ValueLayout.JAVA_BYTE, wb + o + 2) * x.get(ValueLayout.JAVA_BYTE, xb + o + 2)
+                + w.get(ValueLayout.JAVA_BYTE, wb + o + 3) * x.get(ValueLayout.JAVA_BYTE, xb + o + 3);
+        return s;
+    }
+
+    /**
      * {@link #dotScalar}'s sums with vectors: int8 products summed pairwise into exact int
      * lanes, whose total (exact, so in any order) is the block's int sum; the blocks then go into
      * one float accumulator in order, one fused multiply-add each.

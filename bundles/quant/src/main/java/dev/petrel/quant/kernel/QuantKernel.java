@@ -153,6 +153,18 @@ public abstract sealed class QuantKernel permits F32Kernel, F16Kernel, BF16Kerne
     public abstract float dot(MemorySegment w, long wOffset, MemorySegment x, long xOffset, int n);
 
     /**
+     * {@link #dot} with the float additions in the order of ggml's plain x86
+     * {@code vec_dot} (AVX2, also in AVX-512 builds), which llama.cpp's CPU backend uses where
+     * no faster buffer type takes the matrix: for Q8_0 that is every stacked expert matrix
+     * ({@code MUL_MAT_ID}; the AMX buffer type serves {@code MUL_MAT} only). The results differ
+     * from {@link #dot} by a few ulps, enough to flip a later 8-bit rounding and, through it, a
+     * router's choice. Formats without such a difference return {@link #dot}.
+     */
+    public float dotInVecDotOrder(MemorySegment w, long wOffset, MemorySegment x, long xOffset, int n) {
+        return dot(w, wOffset, x, xOffset, n);
+    }
+
+    /**
      * A block of a matrix product: {@code rows} weight rows (contiguous from {@code wOffset},
      * {@link #rowBytes(int) rowBytes(n)} apart) times {@code tokens} activation rows in the dot
      * type (contiguous from {@code xOffset}, {@link #activationBytes(int) activationBytes(n)}

@@ -272,6 +272,54 @@ class Q8_0KernelTest {
         System.out.printf("Q8_0 dot: largest |vector - reference| / A = %.3g (u = %.3g)%n", worst, Rows.U);
     }
 
+    /**
+     * ggml's x86 {@code vec_dot_q8_0_q8_0} order, written out here: eight float lanes, lane
+     * {@code m} of a block taking the exact sum of the products of quants {@code 4m .. 4m+3}
+     * with one FMA by the block's scale product; then {@code hsum_float_8}. Both kernels give it
+     * bit for bit, and on random rows it differs from {@link Q8_0Kernel#dot} (the AMX order) in
+     * the last bits often enough to matter.
+     */
+    @Test
+    void dotInVecDotOrder_sumsEightLanesAsGgmlsAvx2KernelDoes() {
+        Random random = new Random(85);
+        int differing = 0;
+        int total = 0;
+        try (Arena arena = Arena.ofConfined()) {
+            for (int round = 0; round < 20; round++) {
+                for (int n : Rows.BLOCK_LENGTHS) {
+                    int blocks = n / BLOCK;
+                    MemorySegment w = arena.allocate(blocks * BYTES + 3L);
+                    MemorySegment x = arena.allocate(blocks * BYTES + 1L);
+                    Q8_0Kernel.SCALAR.quantize(Rows.gaussian(random, n, 0.02), 0, w, 3, n);
+                    Q8_0Kernel.VECTOR.quantizeActivations(Rows.gaussian(random, n, 3), 0, x, 1, n);
+                    float[] lanes = new float[8];
+                    for (int b = 0; b < blocks; b++) {
+                        float d = F16Kernel.toFloat(w.get(SHORT_LE, 3L + b * BYTES))
+                                * F16Kernel.toFloat(x.get(SHORT_LE, 1L + b * BYTES));
+                        for (int m = 0; m < 8; m++) {
+                            int lane = 0;
+                            for (int k = 0; k < 4; k++) {
+                                lane += quant(w, 3, b * BLOCK + 4 * m + k) * quant(x, 1, b * BLOCK + 4 * m + k);
+                            }
+                            lanes[m] = Math.fma(d, (float) lane, lanes[m]);
+                        }
+                    }
+                    float want = ((lanes[0] + lanes[4]) + (lanes[2] + lanes[6]))
+                            + ((lanes[1] + lanes[5]) + (lanes[3] + lanes[7]));
+                    float scalar = Q8_0Kernel.SCALAR.dotInVecDotOrder(w, 3, x, 1, n);
+                    float vector = Q8_0Kernel.VECTOR.dotInVecDotOrder(w, 3, x, 1, n);
+                    assertEquals(Float.floatToRawIntBits(want), Float.floatToRawIntBits(scalar), "scalar n=" + n);
+                    assertEquals(Float.floatToRawIntBits(want), Float.floatToRawIntBits(vector), "vector n=" + n);
+                    total++;
+                    if (Float.floatToRawIntBits(want) != Float.floatToRawIntBits(Q8_0Kernel.SCALAR.dot(w, 3, x, 1, n))) {
+                        differing++;
+                    }
+                }
+            }
+        }
+        assertTrue(differing > total / 10, "the two orders differ on " + differing + " of " + total + " rows");
+    }
+
     private static int quant(MemorySegment q, int j) {
         return q.get(ValueLayout.JAVA_BYTE, 2 + j);
     }

@@ -60,6 +60,25 @@ public final class ScalarKernels implements OpKernels {
     }
 
     @Override
+    public void matmulExperts(HostTensor w, long firstWeightRow, int outLength, HostTensor x, int[] xRows,
+            HostTensor out, int[] outRows, Workspace workspace) {
+        QuantKernel kernel = QuantKernel.scalar(w.type());
+        int n = (int) w.dim(0);
+        long weightRowBytes = w.rowBytes();
+        MemorySegment weights = w.data();
+        MemorySegment input = x.data();
+        MemorySegment output = out.data();
+        MemorySegment activation = workspace.shared(Workspace.QUANTIZED_ACTIVATIONS, kernel.activationBytes(n));
+        for (int i = 0; i < xRows.length; i++) {
+            kernel.quantizeActivations(input, (long) xRows[i] * n * Float.BYTES, activation, 0, n);
+            for (int o = 0; o < outLength; o++) {
+                float dot = kernel.dotInVecDotOrder(weights, (firstWeightRow + o) * weightRowBytes, activation, 0, n);
+                F32.set(output, outRows[i] * out.dim(0) + o, dot);
+            }
+        }
+    }
+
+    @Override
     public void add(HostTensor a, HostTensor b, HostTensor out) {
         Broadcast.apply(a, b, out, Float::sum);
     }

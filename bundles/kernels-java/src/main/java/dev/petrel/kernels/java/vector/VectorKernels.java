@@ -157,6 +157,43 @@ public final class VectorKernels implements OpKernels {
         });
     }
 
+    /**
+     * Each chosen expert's rows in ggml's {@code vec_dot} order (see {@link OpKernels#matmulExperts});
+     * for Q8_0 that order needs per-lane float sums, so the interleaved copy is not used here.
+     * Threads split the weight rows; every row is read once for all the tokens routed to it.
+     */
+    @Override
+    public void matmulExperts(HostTensor w, long firstWeightRow, int outLength, HostTensor x, int[] xRows,
+            HostTensor out, int[] outRows, Workspace workspace) {
+        if (w.type() != TensorType.Q8_0) {
+            matmul(w, firstWeightRow, outLength, x, xRows, out, outRows, workspace);
+            return;
+        }
+        QuantKernel kernel = QuantKernel.vector(w.type());
+        int n = (int) w.dim(0);
+        int tokens = xRows.length;
+        long activationBytes = kernel.activationBytes(n);
+        MemorySegment activations = workspace.shared(Workspace.QUANTIZED_ACTIVATIONS, activationBytes * tokens);
+        MemorySegment input = x.data();
+        for (int t = 0; t < tokens; t++) {
+            kernel.quantizeActivations(input, (long) xRows[t] * n * Float.BYTES, activations, t * activationBytes, n);
+        }
+        MemorySegment weights = w.data();
+        MemorySegment output = out.data();
+        long rowBytes = w.rowBytes();
+        long outRowLength = out.dim(0);
+        int rowsPerChunk = perChunk(outLength, MIN_ROWS_PER_CHUNK);
+        pool.run(Math.ceilDiv(outLength, rowsPerChunk), (c, p) -> {
+            for (int r = c * rowsPerChunk, end = Math.min(outLength, r + rowsPerChunk); r < end; r++) {
+                long wOffset = (firstWeightRow + r) * rowBytes;
+                for (int t = 0; t < tokens; t++) {
+                    float dot = kernel.dotInVecDotOrder(weights, wOffset, activations, t * activationBytes, n);
+                    F32.set(output, outRows[t] * outRowLength + r, dot);
+                }
+            }
+        });
+    }
+
     /** The constant step between consecutive output rows, or -1 when there is none. */
     private static int uniformStride(int[] rows) {
         if (rows.length < 2) {
