@@ -124,6 +124,30 @@ class DeepSeek2Test {
     }
 
     @Test
+    void halfPrecisionCaches_stayCloseToF32_withBothStrategies() throws Exception {
+        Path file = write(Spec.v2Lite().withSplitLayout(false));
+        int[] prompt = {3, 141, 59, 265, 358, 97, 93, 238};
+        for (String strategy : new String[] {"mla-absorbed", "mla-naive"}) {
+            float[] reference;
+            try (Model model = engine.load(file, new LoadOptions(0, TensorType.F32, strategy));
+                    Session session = model.openSession()) {
+                session.process(prompt);
+                reference = session.process(new int[] {7});
+            }
+            for (TensorType type : new TensorType[] {TensorType.F16, TensorType.BF16}) {
+                try (Model model = engine.load(file, new LoadOptions(0, type, strategy));
+                        Session session = model.openSession()) {
+                    session.process(prompt);
+                    float[] logits = session.process(new int[] {7});
+                    // The latent rounded to 8 (BF16) or 11 (F16) bits of mantissa moves logits of ~1 by about that much.
+                    Fixture.assertClose(reference, logits, type == TensorType.F16 ? 0.01f : 0.08f,
+                            strategy + " with a " + type + " cache");
+                }
+            }
+        }
+    }
+
+    @Test
     void theCache_holdsTheLatentOnly() throws Exception {
         try (Model model = engine.load(write(Spec.v2Lite()), new LoadOptions(64, TensorType.F16, null))) {
             AttentionConfig a = model.config().attention();

@@ -4,6 +4,8 @@
  * mixture-of-experts keys through {@link dev.petrel.engine.arch.MoeKeys}), the checks of every
  * tensor against them, and the decoder forward pass they share
  * ({@link dev.petrel.engine.arch.DenseDecoder}), whose feed-forward is dense or a mixture of
- * experts.
+ * experts; {@code arch=deepseek2} has a forward pass of its own
+ * ({@link dev.petrel.engine.arch.DeepSeek2Architecture}: multi-head latent attention and
+ * DeepSeekMoE).
  */
 package dev.petrel.engine.arch;
