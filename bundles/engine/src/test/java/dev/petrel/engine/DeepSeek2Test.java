@@ -1,5 +1,6 @@
 package dev.petrel.engine;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -7,9 +8,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.petrel.api.ModelFormatException;
 import dev.petrel.api.attention.AttentionConfig;
+import dev.petrel.api.engine.GenerationRequest;
 import dev.petrel.api.engine.LoadOptions;
 import dev.petrel.api.engine.Model;
 import dev.petrel.api.engine.ModelConfig;
+import dev.petrel.api.engine.SamplerSettings;
+import dev.petrel.api.kernel.BufferUsage;
 import dev.petrel.api.engine.Session;
 import dev.petrel.api.kernel.KernelBackend;
 import dev.petrel.api.kernel.MoeRouting;
@@ -21,6 +25,8 @@ import dev.petrel.conformance.DeepSeek2Models.Yarn;
 import dev.petrel.conformance.RandomModel;
 import dev.petrel.loader.gguf.GgufValue;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -144,6 +150,43 @@ class DeepSeek2Test {
                             strategy + " with a " + type + " cache");
                 }
             }
+        }
+    }
+
+    @Test
+    void swapToAnotherBackend_betweenTokens_carriesTheLatentCache() throws Exception {
+        Path file = write(Spec.v3());
+        int[] prompt = {11, 230, 47, 305, 8};
+        GenerationRequest first = new GenerationRequest(prompt, SamplerSettings.GREEDY, 6, List.of(), true);
+        GenerationRequest more = new GenerationRequest(new int[0], SamplerSettings.GREEDY, 6, List.of(), true);
+        int[] unswapped;
+        KernelBackend scalar = Fixture.backend("java-scalar");
+        try {
+            PetrelEngine still = DeepSeek2ConformanceTest.engine(scalar);
+            try (Model m = still.load(file, Fixture.F32_CACHE); Session s = m.openSession()) {
+                unswapped = s.generate(new GenerationRequest(prompt, SamplerSettings.GREEDY, 12, List.of(), true)).ids();
+            }
+        } finally {
+            Fixture.shutdown(scalar);
+        }
+        KernelBackend from = Fixture.backend("java-scalar");
+        KernelBackend to = Fixture.backend("java");
+        try {
+            PetrelEngine swapping = DeepSeek2ConformanceTest.engine(from);
+            try (Model m = swapping.load(file, Fixture.F32_CACHE); Session s = m.openSession()) {
+                int[] before = s.generate(first).ids();
+                swapping.bindBackend(to);
+                swapping.unbindBackend(from);
+                assertEquals("java", m.backend());
+                int[] after = s.generate(more).ids();
+                int[] joined = Arrays.copyOf(before, 12);
+                System.arraycopy(after, 0, joined, 6, 6);
+                assertArrayEquals(unswapped, joined);
+            }
+            assertEquals(0, from.allocatedBytes(BufferUsage.CACHE));
+        } finally {
+            Fixture.shutdown(from);
+            Fixture.shutdown(to);
         }
     }
 

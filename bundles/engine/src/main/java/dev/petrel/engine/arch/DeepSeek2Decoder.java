@@ -175,18 +175,18 @@ final class DeepSeek2Decoder implements ForwardPass {
                 }
                 int e = moe.expertCount();
                 int ffe = moe.expertFeedForwardLength();
-                String experts_ = "n_expert (" + arch + "expert_count)";
+                String expertDim = "n_expert (" + arch + "expert_count)";
                 String ffExp = "n_ff_exp (" + arch + "expert_feed_forward_length)";
-                Tensor router = w.matrix(use(used, p + "ffn_gate_inp.weight"), Shape.of("n_embd", n, experts_, e));
-                Tensor probsBias = w.optionalVector(use(used, p + "exp_probs_b.bias"), Shape.of(experts_, e));
+                Tensor router = w.matrix(use(used, p + "ffn_gate_inp.weight"), Shape.of("n_embd", n, expertDim, e));
+                Tensor probsBias = w.optionalVector(use(used, p + "exp_probs_b.bias"), Shape.of(expertDim, e));
                 if (i > moe.leadingDenseBlockCount() && (probsBias != null) != bias) {
                     throw new ModelFormatException(source.location(), p + "exp_probs_b.bias",
                             "present in some MoE layers and not in others");
                 }
                 bias = probsBias != null;
-                Tensor gate = w.matrix(use(used, p + "ffn_gate_exps.weight"), Shape.of("n_embd", n, ffExp, ffe, experts_, e));
-                Tensor up = w.matrix(use(used, p + "ffn_up_exps.weight"), Shape.of("n_embd", n, ffExp, ffe, experts_, e));
-                Tensor down = w.matrix(use(used, p + "ffn_down_exps.weight"), Shape.of(ffExp, ffe, "n_embd", n, experts_, e));
+                Tensor gate = w.matrix(use(used, p + "ffn_gate_exps.weight"), Shape.of("n_embd", n, ffExp, ffe, expertDim, e));
+                Tensor up = w.matrix(use(used, p + "ffn_up_exps.weight"), Shape.of("n_embd", n, ffExp, ffe, expertDim, e));
+                Tensor down = w.matrix(use(used, p + "ffn_down_exps.weight"), Shape.of(ffExp, ffe, "n_embd", n, expertDim, e));
                 for (Tensor t : List.of(gate, up, down)) {
                     w.requireSupport(t, Op.MATMUL_EXPERTS, "expert matrix product");
                 }
