@@ -9,6 +9,7 @@ import dev.petrel.api.attention.AttentionStrategy;
 import dev.petrel.api.engine.ChatTemplate;
 import dev.petrel.api.engine.Engine;
 import dev.petrel.api.engine.ModelArchitecture;
+import dev.petrel.api.experts.Experts;
 import dev.petrel.api.experts.FeedForward;
 import dev.petrel.api.kernel.KernelBackend;
 import dev.petrel.api.quant.QuantFormat;
@@ -77,7 +78,7 @@ class ServicesTest {
             assertNotNull(context.getServiceReferences(KernelBackend.class, "(kernel=" + kernel + ")"),
                     "no kernel backend " + kernel);
         }
-        for (String arch : List.of("llama", "qwen2", "qwen3")) {
+        for (String arch : List.of("llama", "qwen2", "qwen3", "qwen2moe", "qwen3moe")) {
             assertEquals(1, context.getServiceReferences(ModelArchitecture.class, "(arch=" + arch + ")").size(),
                     "architecture " + arch);
         }
@@ -87,6 +88,7 @@ class ServicesTest {
         }
         assertEquals(1, context.getServiceReferences(AttentionStrategy.class, "(attention=gqa)").size());
         assertEquals(1, context.getServiceReferences(FeedForward.class, null).size());
+        assertEquals(1, context.getServiceReferences(Experts.class, null).size());
     }
 
     @Test

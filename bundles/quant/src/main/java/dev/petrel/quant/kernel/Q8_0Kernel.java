@@ -6,7 +6,9 @@ import static dev.petrel.quant.kernel.Simd.SHORT_LE;
 import dev.petrel.api.weights.TensorType;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorSpecies;
 import jdk.incubator.vector.VectorOperators;
 
 /**
@@ -239,6 +241,44 @@ public abstract sealed class Q8_0Kernel extends QuantKernel permits Q8_0Kernel.V
                 out[t] = dotVector(w, wOffset, x, xOffset + t * xStride, n);
             }
         }
+
+        @Override
+        public float dotInVecDotOrder(MemorySegment w, long wOffset, MemorySegment x, long xOffset, int n) {
+            checkLength(n, BLOCK);
+            return dotLanesVector(view(w), wOffset, view(x), xOffset, n);
+        }
+    }
+
+    private static final VectorSpecies<Integer> I8 = IntVector.SPECIES_256;
+    private static final VectorSpecies<Float> F8 = FloatVector.SPECIES_256;
+
+    /**
+     * {@link #dotInVecDotOrder} with 8-lane vectors, lane {@code m} being ggml's lane
+     * {@code m}: a block's 32 quants read as eight little-endian ints hold lane {@code m}'s four
+     * quants in int {@code m}; each byte is sign-extended by shifts and multiplied, the four
+     * products summed exactly, and the lane sums go into eight float accumulators with one fused
+     * multiply-add each, as ggml's AVX2 kernel does.
+     */
+    private static float dotLanesVector(MemorySegment w, long wOffset, MemorySegment x, long xOffset, int n) {
+        FloatVector acc = FloatVector.zero(F8);
+        for (int b = 0; b < n / BLOCK; b++) {
+            long wb = wOffset + (long) b * BLOCK_BYTES;
+            long xb = xOffset + (long) b * BLOCK_BYTES;
+            IntVector wq = IntVector.fromMemorySegment(I8, w, wb + 2, Simd.LE);
+            IntVector xq = IntVector.fromMemorySegment(I8, x, xb + 2, Simd.LE);
+            IntVector sum = wq.lanewise(VectorOperators.LSHL, 24).lanewise(VectorOperators.ASHR, 24)
+                    .mul(xq.lanewise(VectorOperators.LSHL, 24).lanewise(VectorOperators.ASHR, 24));
+            sum = sum.add(wq.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 24)
+                    .mul(xq.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 24)));
+            sum = sum.add(wq.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 24)
+                    .mul(xq.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 24)));
+            sum = sum.add(wq.lanewise(VectorOperators.ASHR, 24).mul(xq.lanewise(VectorOperators.ASHR, 24)));
+            FloatVector lanes = (FloatVector) sum.convert(VectorOperators.I2F, 0);
+            float d = Simd.f16(w, wb) * Simd.f16(x, xb);
+            acc = FloatVector.broadcast(F8, d).fma(lanes, acc);
+        }
+        return ((acc.lane(4) + acc.lane(0)) + (acc.lane(6) + acc.lane(2)))
+                + ((acc.lane(5) + acc.lane(1)) + (acc.lane(7) + acc.lane(3)));
     }
 
     /** The scalar reference kernels. */

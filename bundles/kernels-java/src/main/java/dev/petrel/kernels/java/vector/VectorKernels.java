@@ -59,12 +59,18 @@ public final class VectorKernels implements OpKernels {
     }
 
     /**
-     * Q8_0 and Q4_0 weights of at least one group of rows get a row-interleaved copy (the quant
+     * Q8_0 and Q4_0 matrices (two dims) of at least one group of rows get a row-interleaved copy (the quant
      * bundle's {@link Q8_0Interleaved} and {@link Q4_0Interleaved}): same results, bit for bit,
      * without the per-row lane reductions.
      */
     @Override
     public MemorySegment repackWeights(TensorType type, long[] dims, MemorySegment data, Arena arena) {
+        if (dims.length > 2) {
+            // Stacked matrices (experts, per-head) run on the plain kernels: MATMUL_EXPERTS
+            // needs ggml's vec_dot order, which the interleaved copy cannot give, and a copy of
+            // every expert would double the largest part of a MoE model.
+            return null;
+        }
         int n = (int) dims[0];
         long rows = data.byteSize() / Math.max(1, type.rowBytes(n));
         return switch (type) {
