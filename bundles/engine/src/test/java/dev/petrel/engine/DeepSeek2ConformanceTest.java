@@ -11,6 +11,7 @@ import dev.petrel.conformance.DeepSeek2Models;
 import dev.petrel.conformance.DeepSeek2Models.Spec;
 import dev.petrel.conformance.DeepSeek2Models.Yarn;
 import dev.petrel.conformance.LlamaCppReference;
+import dev.petrel.conformance.RandomModel;
 import dev.petrel.engine.arch.DeepSeek2Architecture;
 import dev.petrel.experts.MixtureOfExperts;
 import dev.petrel.experts.SwiGluFeedForward;
@@ -24,6 +25,7 @@ import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -114,6 +116,33 @@ class DeepSeek2ConformanceTest {
             int[] prompt = ConformanceCheck.randomIds(0, spec.vocabSize(), 8, 1);
             ConformanceCheck.check(reference, new LlamaCppConformanceTest.EngineLogits(model), prompt,
                     spec.weightType()).assertPassed();
+        } finally {
+            Fixture.shutdown(backend);
+        }
+    }
+
+    /**
+     * A 27-layer file without {@code attention.q_lora_rank}, as DeepSeek-V2-Lite's converter
+     * writes it: llama.cpp then reads no q compression from the layer count alone.
+     */
+    @Test
+    void aLiteLayerCountWithoutQLoraRank_matchesLlamaCpp() throws Exception {
+        Spec lite = Spec.v2Lite().withShape(515, 64, 27, 2, 0, 32, 128, 4, 2, 32);
+        RandomModel model = DeepSeek2Models.generate(lite);
+        RandomModel.Builder b = RandomModel.builder(model.name(), lite.seed());
+        model.metadata().forEach((key, value) -> {
+            if (!key.equals("deepseek2.attention.q_lora_rank")) {
+                b.put(key, value);
+            }
+        });
+        model.tensors().values().forEach(b::tensor);
+        Path file = b.build().writeGguf(models.resolve("lite-27-layers.gguf"));
+        KernelBackend backend = Fixture.backend("java");
+        try (LlamaCppReference.Model reference = llama.load(file);
+                Model petrel = engine(backend).load(file, new LoadOptions(0, TensorType.F32, null))) {
+            int[] prompt = ConformanceCheck.randomIds(0, lite.vocabSize(), 8, 2);
+            ConformanceCheck.check(reference, new LlamaCppConformanceTest.EngineLogits(petrel), prompt,
+                    TensorType.F32).assertPassed();
         } finally {
             Fixture.shutdown(backend);
         }
