@@ -22,7 +22,7 @@ import org.osgi.service.component.annotations.Component;
  *
  * The cache is the same latent cache as {@code mla-absorbed}'s; the decompression costs
  * {@code O(positions)} matrix work per step, and its keys and values (about
- * {@code 4 H (2 dk + dv)} bytes per position) are scratch tensors of the step, for every
+ * {@code 4 H (2 dn + dk + 2 dv)} bytes per position) are scratch tensors of the step, for every
  * layer: with long contexts that is far more memory and work than the absorbed form needs,
  * which is why decoding uses that one. This one is the readable reference, and the form
  * llama.cpp computes for files with {@code attn_kv_b}.
