@@ -43,7 +43,7 @@ class ServicesTest {
                 .filter(b -> b.getSymbolicName().startsWith("dev.petrel."))
                 .toList();
         assertEquals(List.of("dev.petrel.api", "dev.petrel.attention", "dev.petrel.chat", "dev.petrel.engine",
-                "dev.petrel.experts", "dev.petrel.kernels.java", "dev.petrel.loader.gguf", "dev.petrel.models",
+                "dev.petrel.experts", "dev.petrel.kernels.java", "dev.petrel.loader.gguf", "dev.petrel.loader.safetensors", "dev.petrel.models",
                 "dev.petrel.quant", "dev.petrel.shell", "dev.petrel.tokenizer"),
                 petrel.stream().map(Bundle::getSymbolicName).sorted().toList());
         for (Bundle b : petrel) {
@@ -55,6 +55,12 @@ class ServicesTest {
     void ggufProvider_isRegisteredWithItsFormat(
             @InjectService(filter = "(format=gguf)") WeightSourceProvider gguf) {
         assertEquals("gguf", gguf.format());
+    }
+
+    @Test
+    void safetensorsProvider_isRegisteredWithItsFormat(
+            @InjectService(filter = "(format=safetensors)") WeightSourceProvider safetensors) {
+        assertEquals("safetensors", safetensors.format());
     }
 
     @Test
