@@ -263,6 +263,7 @@ public final class HfModelFolder implements WeightSource {
                     e.name(), "no GGUF tensor of " + architecture.arch() + " (" + architecture.hfName()
                             + ") corresponds to it"));
             if (target == HfArchitecture.SKIP) {
+                usedScales.add(e.name() + "_scale_inv"); // left out with its weight
                 continue;
             }
             Part part = withScale(p, scaleEntries, usedScales, block);
