@@ -4,6 +4,10 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.petrel.api.ModelFormatException;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -33,9 +37,18 @@ final class HfConfig {
             throw new ModelFormatException(location, "size", size + " bytes; a JSON file of a model folder is at most "
                     + MAX_JSON_BYTES);
         }
+        String text;
+        try {
+            // JSON files are UTF-8; decoding strictly first keeps Jackson from guessing other encodings
+            text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(Files.readAllBytes(file))).toString();
+        } catch (CharacterCodingException e) {
+            throw new ModelFormatException(location, "content", "expected UTF-8 JSON, found invalid UTF-8");
+        }
         JsonNode root;
         try {
-            root = SafetensorsFile.JSON.readTree(Files.readAllBytes(file));
+            root = SafetensorsFile.JSON.readTree(text);
         } catch (JsonProcessingException e) {
             throw new ModelFormatException(location, "content", "invalid JSON: " + e.getOriginalMessage());
         }
