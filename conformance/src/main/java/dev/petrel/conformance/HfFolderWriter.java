@@ -38,6 +38,10 @@ public final class HfFolderWriter {
     public static final int FP8_BLOCK = 128;
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String LLAMA3_SPLIT = "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}"
+            + "| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+    private static final String QWEN2_SPLIT = "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}"
+            + "| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
     private static final ValueLayout.OfFloat F32_LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfShort SHORT_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
@@ -344,11 +348,20 @@ public final class HfFolderWriter {
             }
         }
         t.putNull("normalizer");
+        // the split of Llama 3's and Qwen2's tokenizer.json, then the byte-level mapping
         ObjectNode pre = t.putObject("pre_tokenizer");
-        pre.put("type", "ByteLevel");
-        pre.put("add_prefix_space", false);
-        pre.put("trim_offsets", true);
-        pre.put("use_regex", true);
+        pre.put("type", "Sequence");
+        ArrayNode steps = pre.putArray("pretokenizers");
+        ObjectNode split = steps.addObject();
+        split.put("type", "Split");
+        split.putObject("pattern").put("Regex", arch.equals("llama") ? LLAMA3_SPLIT : QWEN2_SPLIT);
+        split.put("behavior", "Isolated");
+        split.put("invert", false);
+        ObjectNode byteLevel = steps.addObject();
+        byteLevel.put("type", "ByteLevel");
+        byteLevel.put("add_prefix_space", false);
+        byteLevel.put("trim_offsets", false);
+        byteLevel.put("use_regex", false);
         t.putNull("post_processor");
         ObjectNode decoder = t.putObject("decoder");
         decoder.put("type", "ByteLevel");
