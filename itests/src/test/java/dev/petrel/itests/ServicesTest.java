@@ -87,7 +87,7 @@ class ServicesTest {
             assertEquals(1, context.getServiceReferences(ModelArchitecture.class, "(arch=" + arch + ")").size(),
                     "architecture " + arch);
         }
-        for (String type : List.of("F32", "F16", "BF16", "Q8_0", "Q4_0")) {
+        for (String type : List.of("F32", "F16", "BF16", "Q8_0", "Q4_0", "F8_E4M3")) {
             assertEquals(1, context.getServiceReferences(QuantFormat.class, "(type=" + type + ")").size(),
                     "quant format " + type);
         }

@@ -2,13 +2,21 @@ package dev.petrel.engine;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.petrel.api.ModelFormatException;
 import dev.petrel.api.engine.LoadOptions;
 import dev.petrel.api.engine.Model;
 import dev.petrel.api.engine.ModelConfig;
 import dev.petrel.api.engine.Session;
+import dev.petrel.api.weights.Metadata;
+import dev.petrel.api.weights.TensorInfo;
 import dev.petrel.api.weights.TensorType;
+import dev.petrel.api.weights.WeightSource;
+import java.lang.foreign.MemorySegment;
+import java.util.List;
+import org.junit.jupiter.api.Test;
 import dev.petrel.conformance.Arch;
 import dev.petrel.conformance.HfFolderWriter;
 import dev.petrel.conformance.ModelSpec;
@@ -120,6 +128,51 @@ class SafetensorsTwinTest {
                 assertTrue(max > 0f, name + ": block-scaled sums round differently from F32 ones; identical logits "
                         + "would mean the FP8 path was not taken");
             }
+        }
+    }
+
+    @Test
+    void fp8Weight_withoutScales_isRefusedNamingTheTensor() throws Exception {
+        RandomModel model = RandomModels.generate(ModelSpec.of(Arch.QWEN2).withType(TensorType.BF16));
+        Path folder = HfFolderWriter.write(model, dir.resolve("noscales"),
+                new HfFolderWriter.Options(TensorType.F8_E4M3, false, 1)).folder();
+        PetrelEngine engine = engine(vector);
+        try (WeightSource real = new SafetensorsWeightSourceProvider().open(folder)) {
+            // a source that lists FP8 weights but offers no scales for them
+            WeightSource withoutScales = new WeightSource() {
+                @Override
+                public String location() {
+                    return real.location();
+                }
+
+                @Override
+                public String format() {
+                    return real.format();
+                }
+
+                @Override
+                public Metadata metadata() {
+                    return real.metadata();
+                }
+
+                @Override
+                public List<TensorInfo> tensors() {
+                    return real.tensors();
+                }
+
+                @Override
+                public MemorySegment data(TensorInfo tensor) {
+                    return real.data(tensor);
+                }
+
+                @Override
+                public void close() {
+                }
+            };
+            ModelFormatException e = assertThrows(ModelFormatException.class,
+                    () -> engine.load(withoutScales, new LoadOptions(0, TensorType.F32, null)));
+            assertTrue(e.getMessage().startsWith(folder + ": blk.0.attn_q.weight: an F8_E4M3 weight needs its block "
+                    + "scales (weight_scale_inv)"), e.getMessage());
         }
     }
 

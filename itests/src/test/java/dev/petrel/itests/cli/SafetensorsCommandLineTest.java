@@ -74,7 +74,9 @@ class SafetensorsCommandLineTest {
         assertEquals(0, run.status(), run.stderr());
         assertTrue(run.stdout().contains("format: safetensors"), run.stdout());
         assertTrue(run.stdout().contains("llama.embedding_length = 256"), run.stdout());
-        assertTrue(run.stdout().matches("(?s).*blk\\.0\\.attn_q\\.weight\\s+F8_E4M3\\s+\\[256, 256].*"), run.stdout());
+        assertTrue(run.stdout().matches("(?s).*blk\\.0\\.attn_q\\.weight\\s+F8_E4M3\\s+\\[256, 256]\\s+65536  "
+                + "\\+ block scales 1x128\\n.*"), run.stdout());
+        assertTrue(run.stdout().contains("+ block scales 128x128"), run.stdout());
     }
 
     @Test
