@@ -43,8 +43,9 @@ class ServicesTest {
                 .filter(b -> b.getSymbolicName().startsWith("dev.petrel."))
                 .toList();
         assertEquals(List.of("dev.petrel.api", "dev.petrel.attention", "dev.petrel.chat", "dev.petrel.engine",
-                "dev.petrel.experts", "dev.petrel.kernels.java", "dev.petrel.loader.gguf", "dev.petrel.loader.safetensors", "dev.petrel.models",
-                "dev.petrel.quant", "dev.petrel.shell", "dev.petrel.tokenizer"),
+                "dev.petrel.experts", "dev.petrel.kernels.java", "dev.petrel.loader.gguf",
+                "dev.petrel.loader.safetensors", "dev.petrel.models", "dev.petrel.quant", "dev.petrel.shell",
+                "dev.petrel.tokenizer"),
                 petrel.stream().map(Bundle::getSymbolicName).sorted().toList());
         for (Bundle b : petrel) {
             assertEquals(Bundle.ACTIVE, b.getState(), b.getSymbolicName() + " is not active");
