@@ -116,6 +116,22 @@ class HfModelFolderTest {
         }
     }
 
+    /**
+     * The converter's {@code permute}: HF rows reshaped to {@code (n_head, 2, head_dim / 2)},
+     * axes 1 and 2 swapped; so GGUF row {@code h*hd + 2j + s} is HF row {@code h*hd + s*hd/2 + j}
+     * (each head's two halves interleaved, for adjacent-pair RoPE).
+     */
+    @Test
+    void llamaPermutation_interleavesTheHalvesOfEachHead() {
+        assertArrayEquals(new int[] {0, 2, 1, 3}, HfArchitecture.permutedRows(4, 1, "m", "t"));
+        assertArrayEquals(new int[] {0, 3, 1, 4, 2, 5, 6, 9, 7, 10, 8, 11},
+                HfArchitecture.permutedRows(12, 2, "m", "t"));
+        ModelFormatException e = assertThrows(ModelFormatException.class,
+                () -> HfArchitecture.permutedRows(12, 4, "m", "blk.0.attn_k.weight"));
+        assertEquals("m: blk.0.attn_k.weight: 12 rows do not split into 4 heads of an even size, as the Llama q/k "
+                + "permutation needs", e.getMessage());
+    }
+
     @Test
     void llama3RopeScaling_becomesTheRopeFreqsTensor() throws IOException {
         Path m = dir.resolve("l3");
