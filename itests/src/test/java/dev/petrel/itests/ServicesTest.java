@@ -44,8 +44,9 @@ class ServicesTest {
                 .filter(b -> b.getSymbolicName().startsWith("dev.petrel."))
                 .toList();
         assertEquals(List.of("dev.petrel.api", "dev.petrel.attention", "dev.petrel.chat", "dev.petrel.engine",
-                "dev.petrel.experts", "dev.petrel.kernels.java", "dev.petrel.loader.gguf", "dev.petrel.models",
-                "dev.petrel.quant", "dev.petrel.shell", "dev.petrel.tokenizer"),
+                "dev.petrel.experts", "dev.petrel.kernels.java", "dev.petrel.loader.gguf",
+                "dev.petrel.loader.safetensors", "dev.petrel.models", "dev.petrel.quant", "dev.petrel.shell",
+                "dev.petrel.tokenizer"),
                 petrel.stream().map(Bundle::getSymbolicName).sorted().toList());
         for (Bundle b : petrel) {
             assertEquals(Bundle.ACTIVE, b.getState(), b.getSymbolicName() + " is not active");
@@ -56,6 +57,12 @@ class ServicesTest {
     void ggufProvider_isRegisteredWithItsFormat(
             @InjectService(filter = "(format=gguf)") WeightSourceProvider gguf) {
         assertEquals("gguf", gguf.format());
+    }
+
+    @Test
+    void safetensorsProvider_isRegisteredWithItsFormat(
+            @InjectService(filter = "(format=safetensors)") WeightSourceProvider safetensors) {
+        assertEquals("safetensors", safetensors.format());
     }
 
     @Test
@@ -82,7 +89,7 @@ class ServicesTest {
             assertEquals(1, context.getServiceReferences(ModelArchitecture.class, "(arch=" + arch + ")").size(),
                     "architecture " + arch);
         }
-        for (String type : List.of("F32", "F16", "BF16", "Q8_0", "Q4_0")) {
+        for (String type : List.of("F32", "F16", "BF16", "Q8_0", "Q4_0", "F8_E4M3")) {
             assertEquals(1, context.getServiceReferences(QuantFormat.class, "(type=" + type + ")").size(),
                     "quant format " + type);
         }

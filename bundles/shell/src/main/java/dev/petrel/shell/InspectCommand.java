@@ -89,8 +89,10 @@ public class InspectCommand {
         out.append('\n').append("tensors (").append(tensors.size()).append(")\n");
         out.append(String.format("  %-" + nameWidth + "s  %-7s  %-24s  %14s%n", "name", "type", "shape", "bytes"));
         for (TensorInfo t : tensors) {
-            out.append(String.format("  %-" + nameWidth + "s  %-7s  %-24s  %14d%n",
-                    t.name(), t.type(), Arrays.toString(t.dims()), t.byteSize()));
+            String scaled = source.scales(t)
+                    .map(s -> "  + block scales " + s.blockRows() + "x" + s.blockColumns()).orElse("");
+            out.append(String.format("  %-" + nameWidth + "s  %-7s  %-24s  %14d%s%n",
+                    t.name(), t.type(), Arrays.toString(t.dims()), t.byteSize(), scaled));
             totalBytes += t.byteSize();
             totalElements += t.elementCount();
         }

@@ -1,6 +1,7 @@
 package dev.petrel.api.weights;
 
 import dev.petrel.api.ModelFormatException;
+import dev.petrel.api.quant.BlockScales;
 import java.lang.foreign.MemorySegment;
 import java.util.List;
 import java.util.Optional;
@@ -36,6 +37,17 @@ public interface WeightSource extends AutoCloseable {
 
     /** The bytes of a tensor of this source, mapped read-only (no copy). */
     MemorySegment data(TensorInfo tensor);
+
+    /**
+     * The block scales of a block-scaled tensor of this source (an FP8 E4M3 weight and its
+     * {@code weight_scale_inv}), valid until {@link #close()}; empty for every other tensor.
+     * A source that lists a block-scaled tensor without scales is invalid and fails to open.
+     *
+     * @since 1.1
+     */
+    default Optional<BlockScales> scales(TensorInfo tensor) {
+        return Optional.empty();
+    }
 
     /** Unmaps the file; segments returned by {@link #data} become invalid. */
     @Override

@@ -6,7 +6,7 @@
  * reads the header only; tensor data is memory-mapped and read in place by the kernels.
  */
 @Export
-@Version("1.0.0")
+@Version("1.1.0")
 package dev.petrel.api.weights;
 
 import org.osgi.annotation.bundle.Export;

@@ -5,6 +5,7 @@ import dev.petrel.api.kernel.BackendUnavailableException;
 import dev.petrel.api.kernel.KernelBackend;
 import dev.petrel.api.kernel.Op;
 import dev.petrel.api.kernel.Tensor;
+import dev.petrel.api.quant.BlockScales;
 import dev.petrel.api.weights.TensorInfo;
 import dev.petrel.api.weights.TensorType;
 import dev.petrel.api.weights.WeightSource;
@@ -146,7 +147,12 @@ final class WeightPlacer implements AutoCloseable {
                 default -> "matrix product";
             });
         }
-        Tensor tensor = backend.uploadWeights(info.name(), info.type(), info.dims(), source.data(info));
+        BlockScales scales = source.scales(info).orElse(null);
+        if (scales == null && info.type() == TensorType.F8_E4M3) {
+            throw new ModelFormatException(source.location(), info.name(),
+                    "an " + info.type() + " weight needs its block scales (weight_scale_inv); the source has none");
+        }
+        Tensor tensor = backend.uploadWeights(info.name(), info.type(), info.dims(), source.data(info), scales);
         bytes += tensor.byteSize();
         return keep(tensor);
     }

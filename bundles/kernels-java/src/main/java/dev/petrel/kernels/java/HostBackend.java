@@ -115,6 +115,7 @@ public abstract class HostBackend implements KernelBackend {
             throw new IllegalArgumentException("weight " + name + ": " + data.byteSize() + " bytes given, its " + type
                     + " dims " + java.util.Arrays.toString(dims) + " take " + bytes);
         }
+        checkScales(name, type, dims, scales);
         TensorMemory memory;
         if (data.isNative()) {
             memory = TensorMemory.borrow(this, name, BufferUsage.WEIGHTS, data);
@@ -232,6 +233,30 @@ public abstract class HostBackend implements KernelBackend {
             ledger.add(memory.usage(), copy.byteSize());
         } else {
             arena.close();
+        }
+    }
+
+    /** FP8 weights need block scales that describe their rows; other types take none. */
+    private static void checkScales(String name, TensorType type, long[] dims, BlockScales scales) {
+        boolean scaled = type == TensorType.F8_E4M3;
+        if (scaled && scales == null) {
+            throw new IllegalArgumentException("weight " + name + ": " + type
+                    + " values need their block scales (weight_scale_inv); none were given");
+        }
+        if (!scaled) {
+            if (scales != null) {
+                throw new IllegalArgumentException("weight " + name + ": type " + type + " takes no block scales");
+            }
+            return;
+        }
+        long rows = Dims.elementCount(name, dims) / dims[0];
+        if (scales.columns() != dims[0] || rows % scales.rows() != 0
+                || scales.data().byteSize() < 4 * scales.scalesPerMatrix() * (rows / scales.rows())) {
+            throw new IllegalArgumentException("weight " + name + " " + java.util.Arrays.toString(dims)
+                    + ": its block scales describe matrices of " + scales.rows() + " x " + scales.columns() + " in "
+                    + scales.data().byteSize() + " bytes, expected rows of " + dims[0] + " and " + 4
+                    * Math.ceilDiv(dims[0], scales.blockColumns()) * Math.ceilDiv(rows, scales.blockRows())
+                    + " bytes or more");
         }
     }
 

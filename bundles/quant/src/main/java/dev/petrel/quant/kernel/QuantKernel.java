@@ -36,7 +36,8 @@ import java.util.Objects;
  * Prefer {@link #matmul} to a loop of {@link #dot} calls: it is the same arithmetic, and the
  * JIT compiles its inner loop for the one kernel.
  */
-public abstract sealed class QuantKernel permits F32Kernel, F16Kernel, BF16Kernel, Q8_0Kernel, Q4_0Kernel {
+public abstract sealed class QuantKernel permits F32Kernel, F16Kernel, BF16Kernel, Q8_0Kernel, Q4_0Kernel,
+        F8E4M3Kernel {
 
     private final boolean vectorized;
 
@@ -44,10 +45,13 @@ public abstract sealed class QuantKernel permits F32Kernel, F16Kernel, BF16Kerne
         this.vectorized = vectorized;
     }
 
-    /** Whether {@code type} has kernels here (F32, F16, BF16, Q8_0, Q4_0). */
+    /**
+     * Whether {@code type} has kernels here (F32, F16, BF16, Q8_0, Q4_0, and F8_E4M3, whose
+     * weights need {@link dev.petrel.api.quant.BlockScales}: see {@link F8E4M3Kernel}).
+     */
     public static boolean supports(TensorType type) {
         return switch (Objects.requireNonNull(type, "type")) {
-            case F32, F16, BF16, Q8_0, Q4_0 -> true;
+            case F32, F16, BF16, Q8_0, Q4_0, F8_E4M3 -> true;
             default -> false;
         };
     }
@@ -64,6 +68,7 @@ public abstract sealed class QuantKernel permits F32Kernel, F16Kernel, BF16Kerne
             case BF16 -> BF16Kernel.VECTOR;
             case Q8_0 -> Q8_0Kernel.VECTOR;
             case Q4_0 -> Q4_0Kernel.VECTOR;
+            case F8_E4M3 -> F8E4M3Kernel.VECTOR;
             default -> throw unsupported(type);
         };
     }
@@ -80,13 +85,14 @@ public abstract sealed class QuantKernel permits F32Kernel, F16Kernel, BF16Kerne
             case BF16 -> BF16Kernel.SCALAR;
             case Q8_0 -> Q8_0Kernel.SCALAR;
             case Q4_0 -> Q4_0Kernel.SCALAR;
+            case F8_E4M3 -> F8E4M3Kernel.SCALAR;
             default -> throw unsupported(type);
         };
     }
 
     private static UnsupportedOperationException unsupported(TensorType type) {
         return new UnsupportedOperationException("no quant kernel for tensor type " + type
-                + " (supported: F32, F16, BF16, Q8_0, Q4_0)");
+                + " (supported: F32, F16, BF16, Q8_0, Q4_0, F8_E4M3)");
     }
 
     /** The weight format. */

@@ -3,7 +3,7 @@
  * matmuls from: {@link dev.petrel.quant.kernel.QuantKernel} and one class per format
  * ({@link dev.petrel.quant.kernel.F32Kernel}, {@link dev.petrel.quant.kernel.F16Kernel},
  * {@link dev.petrel.quant.kernel.BF16Kernel}, {@link dev.petrel.quant.kernel.Q8_0Kernel},
- * {@link dev.petrel.quant.kernel.Q4_0Kernel}), each with a Vector API instance and the scalar
+ * {@link dev.petrel.quant.kernel.Q4_0Kernel}, {@link dev.petrel.quant.kernel.F8E4M3Kernel}), each with a Vector API instance and the scalar
  * reference it is tested against.
  *
  * <p>Plain Java: usable without OSGi by tools and by other bundles' tests. Needs

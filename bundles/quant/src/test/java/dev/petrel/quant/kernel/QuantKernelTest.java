@@ -17,7 +17,7 @@ class QuantKernelTest {
         System.out.println("vector species: " + Simd.F + ", Q4_0 " + Simd.F4);
         for (TensorType t : TensorType.values()) {
             boolean supported = t == TensorType.F32 || t == TensorType.F16 || t == TensorType.BF16
-                    || t == TensorType.Q8_0 || t == TensorType.Q4_0;
+                    || t == TensorType.Q8_0 || t == TensorType.Q4_0 || t == TensorType.F8_E4M3;
             assertEquals(supported, QuantKernel.supports(t), t.name());
             if (supported) {
                 assertEquals(t, QuantKernel.vector(t).type());
@@ -38,6 +38,7 @@ class QuantKernelTest {
         assertEquals(TensorType.F16, F16Kernel.VECTOR.dotType());
         assertEquals(TensorType.BF16, BF16Kernel.VECTOR.dotType());
         assertEquals(TensorType.Q8_0, Q8_0Kernel.VECTOR.dotType());
+        assertEquals(TensorType.F32, F8E4M3Kernel.VECTOR.dotType());
         assertEquals(TensorType.Q8_0, Q4_0Kernel.VECTOR.dotType());
         assertEquals(18L * 4, Q4_0Kernel.SCALAR.rowBytes(128));
         assertEquals(34L * 4, Q4_0Kernel.SCALAR.activationBytes(128));

@@ -8,6 +8,8 @@ import dev.petrel.kernels.java.OpKernels;
 import dev.petrel.kernels.java.Workspace;
 import dev.petrel.kernels.java.numerics.F32;
 import dev.petrel.kernels.java.numerics.Ggml;
+import dev.petrel.api.quant.BlockScales;
+import dev.petrel.quant.kernel.F8E4M3Kernel;
 import dev.petrel.quant.kernel.QuantKernel;
 import java.lang.foreign.MemorySegment;
 
@@ -50,10 +52,16 @@ public final class ScalarKernels implements OpKernels {
         MemorySegment input = x.data();
         MemorySegment output = out.data();
         MemorySegment activation = workspace.shared(Workspace.QUANTIZED_ACTIVATIONS, kernel.activationBytes(n));
+        BlockScales scales = w.scales().orElse(null);
+        // rows of a view are counted from the weight's first row, where its scales start
+        long scaleRow = w.firstPackedRow() + firstWeightRow;
         for (int i = 0; i < xRows.length; i++) {
             kernel.quantizeActivations(input, (long) xRows[i] * n * Float.BYTES, activation, 0, n);
             for (int o = 0; o < outLength; o++) {
-                float dot = kernel.dot(weights, (firstWeightRow + o) * weightRowBytes, activation, 0, n);
+                long wOffset = (firstWeightRow + o) * weightRowBytes;
+                float dot = scales == null
+                        ? kernel.dot(weights, wOffset, activation, 0, n)
+                        : ((F8E4M3Kernel) kernel).dotScaled(weights, wOffset, activation, 0, n, scales, scaleRow + o);
                 F32.set(output, outRows[i] * out.dim(0) + o, dot);
             }
         }

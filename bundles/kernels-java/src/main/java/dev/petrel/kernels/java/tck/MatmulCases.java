@@ -3,6 +3,7 @@ package dev.petrel.kernels.java.tck;
 import static dev.petrel.api.weights.TensorType.BF16;
 import static dev.petrel.api.weights.TensorType.F16;
 import static dev.petrel.api.weights.TensorType.F32;
+import static dev.petrel.api.weights.TensorType.F8_E4M3;
 import static dev.petrel.api.weights.TensorType.Q4_0;
 import static dev.petrel.api.weights.TensorType.Q8_0;
 
@@ -14,7 +15,8 @@ import java.util.List;
 /**
  * MATMUL, MATMUL_HEADS and MATMUL_EXPERTS for every weight type, with row lengths that are
  * not multiples of a vector (for the float types), output counts that do not split evenly
- * across threads, and batches of 1 and of more tokens than a kernel's tile of four.
+ * across threads, and batches of 1 and of more tokens than a kernel's tile of four. FP8 E4M3
+ * weights carry 128 × 128 block scales, per matrix for stacked heads and experts.
  */
 final class MatmulCases {
 
@@ -35,9 +37,13 @@ final class MatmulCases {
             matmul(cases, type, 96, 37, 6);
             matmul(cases, type, 320, 70, 9);
         }
+        // FP8 with 128 x 128 block scales: rows across several scale blocks, a partial last block
+        matmul(cases, F8_E4M3, 67, 37, 1);
+        matmul(cases, F8_E4M3, 300, 140, 6);
         heads(cases, F32, 67);
         heads(cases, Q8_0, 64);
-        for (TensorType type : List.of(F32, Q8_0, Q4_0)) {
+        heads(cases, F8_E4M3, 200);
+        for (TensorType type : List.of(F32, Q8_0, Q4_0, F8_E4M3)) {
             experts(cases, type, 1);
             experts(cases, type, 2);
         }

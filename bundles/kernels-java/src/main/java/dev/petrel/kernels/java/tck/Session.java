@@ -5,6 +5,8 @@ import dev.petrel.api.kernel.ComputeStream;
 import dev.petrel.api.kernel.KernelBackend;
 import dev.petrel.api.kernel.Tensor;
 import dev.petrel.api.weights.TensorType;
+import dev.petrel.api.quant.BlockScales;
+import dev.petrel.quant.kernel.F8E4M3Kernel;
 import dev.petrel.quant.kernel.QuantKernel;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -20,6 +22,7 @@ import java.util.List;
 final class Session implements AutoCloseable {
 
     private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final int BLOCK = 128;
     private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     private final KernelBackend backend;
@@ -55,7 +58,30 @@ final class Session implements AutoCloseable {
 
     /** A weight of {@code type} encoded by the reference quantizer, uploaded from native memory. */
     Tensor weights(TensorType type, float[] values, long... dims) {
+        if (type == TensorType.F8_E4M3) {
+            return scaledWeights(values, dims);
+        }
         return track(backend.uploadWeights("weight", type, dims, encode(type, values, dims)));
+    }
+
+    /**
+     * An FP8 E4M3 weight with 128 × 128 block scales per matrix ({@code dims = {n, rows}} or
+     * {@code {n, rows, matrices}}), quantized as DeepSeek-V3's weights are.
+     */
+    private Tensor scaledWeights(float[] values, long... dims) {
+        int n = (int) dims[0];
+        int rows = (int) (dims.length > 1 ? dims[1] : 1);
+        int matrices = values.length / (n * rows);
+        MemorySegment bytes = arena.allocate((long) values.length, 64);
+        int perMatrix = Math.ceilDiv(rows, BLOCK) * Math.ceilDiv(n, BLOCK);
+        MemorySegment scales = arena.allocate(4L * perMatrix * matrices, 64);
+        for (int m = 0; m < matrices; m++) {
+            float[] s = F8E4M3Kernel.quantizeBlocks(values, m * n * rows, rows, n, BLOCK, BLOCK, bytes,
+                    (long) m * n * rows);
+            MemorySegment.copy(s, 0, scales, FLOAT, 4L * perMatrix * m, s.length);
+        }
+        return track(backend.uploadWeights("weight", TensorType.F8_E4M3, dims, bytes,
+                new BlockScales(scales, BLOCK, BLOCK, rows, n)));
     }
 
     /** A zeroed tensor for an op's output. */

@@ -15,6 +15,8 @@ import dev.petrel.kernels.java.scalar.Elementwise;
 import dev.petrel.kernels.java.scalar.MoeRouter;
 import dev.petrel.kernels.java.scalar.Rope;
 import dev.petrel.kernels.java.scalar.Rows;
+import dev.petrel.api.quant.BlockScales;
+import dev.petrel.quant.kernel.F8E4M3Kernel;
 import dev.petrel.quant.kernel.Q4_0Interleaved;
 import dev.petrel.quant.kernel.Q8_0Interleaved;
 import dev.petrel.quant.kernel.QuantKernel;
@@ -114,6 +116,10 @@ public final class VectorKernels implements OpKernels {
 
         MemorySegment weights = w.data();
         MemorySegment output = out.data();
+        if (w.scales().isPresent()) {
+            matmulScaled(w, firstWeightRow, outLength, activations, tokens, activationBytes, out, outRows, workspace);
+            return;
+        }
         MemorySegment packed = w.packedRows();
         TensorType type = w.type();
         int group = packed == null ? 1 : type == TensorType.Q8_0 ? Q8_0Interleaved.GROUP : Q4_0Interleaved.GROUP;
@@ -195,6 +201,37 @@ public final class VectorKernels implements OpKernels {
                 for (int t = 0; t < tokens; t++) {
                     float dot = kernel.dotInVecDotOrder(weights, wOffset, activations, t * activationBytes, n);
                     F32.set(output, outRows[t] * outRowLength + r, dot);
+                }
+            }
+        });
+    }
+
+    /**
+     * A block-scaled (FP8) weight: the scales are applied inside each dot product; chunks of
+     * rows split across threads as for the other types.
+     */
+    private void matmulScaled(HostTensor w, long firstWeightRow, int outLength, MemorySegment activations, int tokens,
+            long activationBytes, HostTensor out, int[] outRows, Workspace workspace) {
+        F8E4M3Kernel kernel = F8E4M3Kernel.VECTOR;
+        BlockScales scales = w.scales().orElseThrow();
+        MemorySegment weights = w.data();
+        MemorySegment output = out.data();
+        int n = (int) w.dim(0);
+        long rowBytes = w.rowBytes();
+        long scaleRow = w.firstPackedRow() + firstWeightRow;
+        long outRowLength = out.dim(0);
+        int rowsPerChunk = perChunk(outLength, MIN_ROWS_PER_CHUNK);
+        int tile = (int) Math.max(1, Math.min(tokens, ACTIVATION_TILE_BYTES / activationBytes));
+        pool.run(Math.ceilDiv(outLength, rowsPerChunk), (c, p) -> {
+            int r0 = c * rowsPerChunk;
+            int rows = Math.min(outLength - r0, rowsPerChunk);
+            float[] block = workspace.floats(p, 0, rows * tile);
+            for (int t0 = 0; t0 < tokens; t0 += tile) {
+                int count = Math.min(tile, tokens - t0);
+                kernel.matmulScaled(weights, (firstWeightRow + r0) * rowBytes, scaleRow + r0, rows, scales, activations,
+                        t0 * activationBytes, count, block, 0, rows, n);
+                for (int t = 0; t < count; t++) {
+                    F32.write(block, t * rows, output, outRows[t0 + t] * outRowLength + r0, rows);
                 }
             }
         });
