@@ -23,14 +23,14 @@ import org.osgi.service.component.annotations.Reference;
 })
 public class BenchCommand {
 
-    static final String USAGE = "usage: bench --model FILE [--pp 256] [--tg 64] [--repetitions 3] [--threads N] [--json]";
+    static final String USAGE = "usage: bench --model FILE [--pp 256] [--tg 64] [--repetitions 3] [--attention NAME] [--threads N] [--json]";
 
     @Reference
     ModelLoader loader;
 
-    @Descriptor("prompt and generation speed: bench --model FILE [--pp 256] [--tg 64] [--repetitions 3] [--threads N] [--json]")
+    @Descriptor("prompt and generation speed: bench --model FILE [--pp 256] [--tg 64] [--repetitions 3] [--attention NAME] [--threads N] [--json]")
     public String bench(@Descriptor("options") String... argv) throws IOException {
-        CommandArgs args = CommandArgs.parse("bench", argv, Set.of("model", "pp", "tg", "repetitions", "threads"), Set.of("json"));
+        CommandArgs args = CommandArgs.parse("bench", argv, Set.of("model", "pp", "tg", "repetitions", "threads", "attention"), Set.of("json"));
         if (!args.positional().isEmpty()) {
             throw new CommandArgs.UsageException(USAGE);
         }
@@ -40,7 +40,8 @@ public class BenchCommand {
         if (pp < 1 || tg < 1 || repetitions < 1) {
             throw new CommandArgs.UsageException("bench: --pp, --tg and --repetitions must be at least 1");
         }
-        LoadOptions load = new LoadOptions(pp + tg + 1, LoadOptions.DEFAULTS.cacheType(), null);
+        LoadOptions load = new LoadOptions(pp + tg + 1, LoadOptions.DEFAULTS.cacheType(),
+                args.value("attention").orElse(null));
         try (Model model = loader.load(args.require("model"), args, load);
                 Session session = model.openSession()) {
             Random random = new Random(42);

@@ -43,7 +43,7 @@ import org.osgi.service.component.annotations.Reference;
 public class ChatCommand {
 
     static final String USAGE = "usage: run [MODEL | --model MODEL] [--raw] [--hide-thinking] [--system TEXT]"
-            + " [--max-tokens N] [--context N] [--threads N] " + SamplingOptions.USAGE;
+            + " [--max-tokens N] [--context N] [--attention NAME] [--threads N] " + SamplingOptions.USAGE;
 
     private static final String DIM = "\u001b[2m";
     private static final String RESET = "\u001b[0m";
@@ -63,7 +63,7 @@ public class ChatCommand {
     @Descriptor("same as run")
     public void chat(@Descriptor("options") String... argv) throws IOException {
         Set<String> valued = new HashSet<>(SamplingOptions.NAMES);
-        valued.addAll(List.of("model", "system", "max-tokens", "context", "threads"));
+        valued.addAll(List.of("model", "system", "max-tokens", "context", "threads", "attention"));
         CommandArgs args = CommandArgs.parse("run", argv, valued, Set.of("raw", "hide-thinking"));
         if (args.positional().size() > 1 || args.positional().size() == 1 && args.value("model").isPresent()) {
             throw new CommandArgs.UsageException(USAGE);
@@ -73,7 +73,8 @@ public class ChatCommand {
                 : args.positional().get(0);
         SamplerSettings sampling = SamplingOptions.settings(args, SamplerSettings.DEFAULTS);
         int maxTokens = args.intValue("max-tokens", -1);
-        LoadOptions load = new LoadOptions(args.intValue("context", 0), LoadOptions.DEFAULTS.cacheType(), null);
+        LoadOptions load = new LoadOptions(args.intValue("context", 0), LoadOptions.DEFAULTS.cacheType(),
+                args.value("attention").orElse(null));
 
         PrintStream out = System.out;
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));

@@ -32,7 +32,7 @@ import org.osgi.service.component.annotations.Reference;
 public class GenerateCommand {
 
     static final String USAGE = "usage: generate --model FILE (--prompt TEXT | --prompt-ids 1,2,3) [--max-tokens N]"
-            + " [--stop TEXT]... [--context N] [--threads N] [--json] " + SamplingOptions.USAGE;
+            + " [--stop TEXT]... [--context N] [--attention NAME] [--threads N] [--json] " + SamplingOptions.USAGE;
 
     private static final int DEFAULT_MAX_TOKENS = 128;
 
@@ -44,7 +44,7 @@ public class GenerateCommand {
             + " [--temperature T] [--seed S] [--top-k K] [--top-p P] [--min-p P] [--repeat-penalty R]")
     public String generate(@Descriptor("options") String... argv) throws IOException {
         Set<String> valued = new HashSet<>(SamplingOptions.NAMES);
-        valued.addAll(List.of("model", "prompt", "prompt-ids", "max-tokens", "context", "threads", "stop"));
+        valued.addAll(List.of("model", "prompt", "prompt-ids", "max-tokens", "context", "threads", "stop", "attention"));
         CommandArgs args = CommandArgs.parse("generate", argv, valued, Set.of("json"));
         if (!args.positional().isEmpty()
                 || args.value("prompt").isPresent() == args.value("prompt-ids").isPresent()) {
@@ -52,7 +52,8 @@ public class GenerateCommand {
         }
         SamplerSettings sampling = SamplingOptions.settings(args, SamplerSettings.DEFAULTS);
         int maxTokens = args.intValue("max-tokens", DEFAULT_MAX_TOKENS);
-        LoadOptions load = new LoadOptions(args.intValue("context", 0), LoadOptions.DEFAULTS.cacheType(), null);
+        LoadOptions load = new LoadOptions(args.intValue("context", 0), LoadOptions.DEFAULTS.cacheType(),
+                args.value("attention").orElse(null));
         boolean json = args.flag("json");
 
         try (Model model = loader.load(args.require("model"), args, load);

@@ -30,10 +30,13 @@ import org.osgi.service.component.annotations.Reference;
  * {@code attention.value_length_mla} carry the split {@code attn_k_b}/{@code attn_v_b} (then
  * {@code key_length}/{@code value_length} describe the latent cache, as MQA); older files carry
  * {@code attn_kv_b} and give the per-head lengths in {@code key_length}/{@code value_length}.
- * The attention strategy is {@code mla-absorbed} unless {@link LoadOptions#attention()} asks
- * for {@code mla-naive}: both keep the same latent cache, and the absorbed one decodes without
- * decompressing every cached position; the layout the chosen strategy needs is derived at load
- * when the file has the other one.
+ * By default the attention strategy is the one llama.cpp computes for the file's layout:
+ * {@code mla-absorbed} for the split layout, {@code mla-naive} for {@code attn_kv_b}. On a
+ * quantized {@code attn_kv_b} file the absorbed form rounds other activations than the naive
+ * one and, through the MoE router, can choose other experts than llama.cpp does, so it is only
+ * used when {@link LoadOptions#attention()} asks for it (it decodes without decompressing every
+ * cached position). Both keep the same latent cache; the layout the chosen strategy needs is
+ * derived at load when the file has the other one.
  *
  * <p>RoPE pairs adjacent elements. Under YaRN the logit scale is {@code mscale^2 / sqrt(dk)}
  * with {@code mscale = 1 + 0.1 * mscale_all_dim * ln(factor)}, {@code mscale_all_dim} being
@@ -124,20 +127,23 @@ public final class DeepSeek2Architecture implements ModelArchitecture {
         if (!config.architecture().equals(NAME)) {
             throw new IllegalArgumentException("a " + config.architecture() + " config given to " + NAME);
         }
-        AttentionStrategy strategy = strategy(options.attention());
         boolean split = splitLayout(new ArchKeys(source.metadata(), NAME));
+        AttentionStrategy strategy = strategy(options.attention(), split);
         return DeepSeek2Decoder.place(source, config, split, strategy, feedForward, experts, backend);
     }
 
-    /** {@code mla-absorbed} by default: the same cache as naive, and no per-position decompression. */
-    AttentionStrategy strategy(String requested) {
-        if (requested == null || requested.equals(ABSORBED)) {
+    /** The requested strategy; by default the form llama.cpp computes for the layout. */
+    AttentionStrategy strategy(String requested, boolean splitLayout) {
+        if (requested == null) {
+            return splitLayout ? absorbed : naive;
+        }
+        if (requested.equals(ABSORBED)) {
             return absorbed;
         }
         if (requested.equals(NAIVE)) {
             return naive;
         }
-        throw new IllegalArgumentException(NAME + " models use attention '" + ABSORBED + "' (default) or '" + NAIVE
+        throw new IllegalArgumentException(NAME + " models use attention '" + ABSORBED + "' or '" + NAIVE
                 + "', not '" + requested + "'");
     }
 
