@@ -364,7 +364,13 @@ final class EngineSession implements Session {
                     // draining: follow() copies the cache while it lasts, else starts an empty one
                 }
             }
-            follow();
+            try {
+                follow();
+            } catch (BackendUnavailableException e) {
+                // the placement we were moving to is already leaving too: wait for the next one
+                pause(deadline, e);
+                continue;
+            }
             KernelBackend current = placement.backend();
             if (lease != null && lease.backend() == current) {
                 return;
@@ -375,19 +381,24 @@ final class EngineSession implements Session {
                 lease = next;
                 return;
             } catch (BackendUnavailableException e) {
-                if (System.nanoTime() > deadline) {
-                    throw new BackendUnavailableException("kernel backend '" + current.name() + "' is leaving and no "
-                            + "other backend took over the model within " + MOVE_WAIT_MS + " ms");
-                }
-                if (model.placement() == placement) {
-                    try {
-                        Thread.sleep(1);
-                    } catch (InterruptedException interrupted) {
-                        Thread.currentThread().interrupt();
-                        throw new PetrelException(model.location() + ": interrupted while waiting for a kernel backend");
-                    }
-                }
+                // The cache has left the old backend: holding it would only stall its drain.
+                endRequest();
+                pause(deadline, e);
             }
+        }
+    }
+
+    /** Waits a moment for the engine to move the model, or gives up at the deadline. */
+    private void pause(long deadline, BackendUnavailableException cause) {
+        if (System.nanoTime() > deadline) {
+            throw new BackendUnavailableException("kernel backend '" + model.backend() + "' is leaving and no other "
+                    + "backend took over the model within " + MOVE_WAIT_MS + " ms: " + cause.getMessage());
+        }
+        try {
+            Thread.sleep(1);
+        } catch (InterruptedException interrupted) {
+            Thread.currentThread().interrupt();
+            throw new PetrelException(model.location() + ": interrupted while waiting for a kernel backend");
         }
     }
 
