@@ -43,7 +43,7 @@ class ServicesTest {
                 .filter(b -> b.getSymbolicName().startsWith("dev.petrel."))
                 .toList();
         assertEquals(List.of("dev.petrel.api", "dev.petrel.attention", "dev.petrel.chat", "dev.petrel.engine",
-                "dev.petrel.experts", "dev.petrel.kernels.java", "dev.petrel.kernels.java.scalar", "dev.petrel.loader.gguf", "dev.petrel.models",
+                "dev.petrel.experts", "dev.petrel.kernels.cuda", "dev.petrel.kernels.java", "dev.petrel.kernels.java.scalar", "dev.petrel.loader.gguf", "dev.petrel.models",
                 "dev.petrel.quant", "dev.petrel.shell", "dev.petrel.tokenizer"),
                 petrel.stream().map(Bundle::getSymbolicName).sorted().toList());
         for (Bundle b : petrel) {

@@ -197,7 +197,8 @@ class SwapUnderLoadTest {
             }
             assertTrue(await(() -> kernelThreads().isEmpty(), WAIT_MS),
                     "kernel threads left after uninstalling the backends: " + kernelThreads());
-            assertTrue(context.getServiceReferences(KernelBackend.class, null).isEmpty(), "backends still registered");
+            assertTrue(context.getServiceReferences(KernelBackend.class, "(kernel=java*)").isEmpty(),
+                    "Java backends still registered");
         } finally {
             model.close();
             reinstall(vectorLocation);
