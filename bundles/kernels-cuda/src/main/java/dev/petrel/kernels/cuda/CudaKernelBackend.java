@@ -45,6 +45,8 @@ import jcuda.driver.JCudaDriver;
  */
 final class CudaKernelBackend implements KernelBackend {
 
+    /** Capability prefix giving the device's memory bandwidth in GB/s, from its clock and bus width. */
+    static final String MEMORY_BANDWIDTH = "memory-bandwidth-gbs=";
     static final Set<TensorType> WEIGHTS = Set.of(TensorType.F32, TensorType.F16, TensorType.BF16, TensorType.Q8_0,
             TensorType.Q4_0);
     static final Set<TensorType> FLOATS = Set.of(TensorType.F32, TensorType.F16, TensorType.BF16);
@@ -92,9 +94,15 @@ final class CudaKernelBackend implements KernelBackend {
             JCudaDriver.cuDeviceTotalMem(memory, cuDevice);
             int[] sms = {0};
             JCudaDriver.cuDeviceGetAttribute(sms, CUdevice_attribute.CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT, cuDevice);
+            int[] clockKhz = {0};
+            JCudaDriver.cuDeviceGetAttribute(clockKhz, CUdevice_attribute.CU_DEVICE_ATTRIBUTE_MEMORY_CLOCK_RATE, cuDevice);
+            int[] busBits = {0};
+            JCudaDriver.cuDeviceGetAttribute(busBits, CUdevice_attribute.CU_DEVICE_ATTRIBUTE_GLOBAL_MEMORY_BUS_WIDTH, cuDevice);
+            // double data rate: two transfers per clock over the whole bus
+            long bandwidth = 2L * clockKhz[0] * 1000L * busBits[0] / 8 / 1_000_000_000L;
             String deviceName = new String(name, StandardCharsets.US_ASCII).trim().replace("\0", "");
             Device device = new Device("cuda:" + index + " " + deviceName, "cuda", memory[0], Math.max(1, sms[0]), false,
-                    Set.of("sm_" + major + minor, "f16", "bf16"));
+                    Set.of("sm_" + major + minor, "f16", "bf16", MEMORY_BANDWIDTH + bandwidth));
             return new CudaKernelBackend(context, cuDevice, module, device);
         } catch (RuntimeException e) {
             JCudaDriver.cuDevicePrimaryCtxRelease(cuDevice);
