@@ -34,6 +34,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
+import org.osgi.framework.FrameworkUtil;
 import org.osgi.framework.ServiceReference;
 import org.osgi.service.cm.Configuration;
 import org.osgi.service.cm.ConfigurationAdmin;
@@ -327,10 +328,15 @@ class SwapUnderLoadTest {
                 .orElseThrow(() -> new AssertionError("no bundle " + symbolicName));
     }
 
+    /**
+     * Installs a backend bundle again for the tests that follow, through the test bundle's own
+     * context: bundles installed through the injected one are uninstalled after this test.
+     */
     private void reinstall(String location) throws Exception {
-        Bundle b = context.getBundle(location);
+        BundleContext own = FrameworkUtil.getBundle(SwapUnderLoadTest.class).getBundleContext();
+        Bundle b = own.getBundle(location);
         if (b == null) {
-            b = context.installBundle(location);
+            b = own.installBundle(location);
         }
         b.start();
     }

@@ -31,6 +31,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Predicate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Modified;
@@ -136,7 +137,7 @@ public final class PetrelEngine implements Engine {
         }
     }
 
-    private void moveModels(KernelBackend target, java.util.function.Predicate<LoadedModel> which) {
+    private void moveModels(KernelBackend target, Predicate<LoadedModel> which) {
         for (LoadedModel model : models) {
             if (!which.test(model)) {
                 continue;

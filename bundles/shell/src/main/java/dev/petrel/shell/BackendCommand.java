@@ -97,7 +97,9 @@ public class BackendCommand {
                 context.ungetService(ref);
             }
         }
-        out.append(bound < 0 ? "the engine uses no backend now" : "* the engine's backend");
+        out.append(bound >= 0 ? "* the engine's backend"
+                : engineActive() ? "the engine uses no backend now"
+                : "the engine is not started yet: it binds its backend when first used");
         out.append(pin == null ? "; chosen by service.ranking" : "; pinned by " + TARGET + "=" + pin);
         return out.toString();
     }
@@ -170,6 +172,13 @@ public class BackendCommand {
                 .flatMap((SatisfiedReferenceDTO r) -> Arrays.stream(r.boundServices))
                 .mapToLong(s -> s.id)
                 .findFirst().orElse(-1);
+    }
+
+    private boolean engineActive() {
+        return scr.getComponentDescriptionDTOs().stream()
+                .filter(d -> d.name.equals(ENGINE_COMPONENT))
+                .flatMap(d -> scr.getComponentConfigurationDTOs(d).stream())
+                .anyMatch(c -> c.state == ComponentConfigurationDTO.ACTIVE);
     }
 
     private String boundBackendName() {
