@@ -44,9 +44,9 @@ class ServicesTest {
                 .filter(b -> b.getSymbolicName().startsWith("dev.petrel."))
                 .toList();
         assertEquals(List.of("dev.petrel.api", "dev.petrel.attention", "dev.petrel.chat", "dev.petrel.engine",
-                "dev.petrel.experts", "dev.petrel.kernels.java", "dev.petrel.loader.gguf",
-                "dev.petrel.loader.safetensors", "dev.petrel.models", "dev.petrel.quant", "dev.petrel.shell",
-                "dev.petrel.tokenizer"),
+                "dev.petrel.experts", "dev.petrel.kernels.cuda", "dev.petrel.kernels.java",
+                "dev.petrel.kernels.java.scalar", "dev.petrel.loader.gguf", "dev.petrel.loader.safetensors",
+                "dev.petrel.models", "dev.petrel.quant", "dev.petrel.shell", "dev.petrel.tokenizer"),
                 petrel.stream().map(Bundle::getSymbolicName).sorted().toList());
         for (Bundle b : petrel) {
             assertEquals(Bundle.ACTIVE, b.getState(), b.getSymbolicName() + " is not active");
@@ -67,7 +67,7 @@ class ServicesTest {
 
     @Test
     void consoleCommands_areRegisteredInScopePetrel() throws Exception {
-        for (String function : List.of("inspect", "tokenize", "generate", "run", "chat", "bench")) {
+        for (String function : List.of("inspect", "tokenize", "generate", "run", "chat", "bench", "backend")) {
             ServiceReference<?>[] refs = context.getServiceReferences((String) null,
                     "(&(osgi.command.scope=petrel)(osgi.command.function=" + function + "))");
             assertNotNull(refs, "petrel:" + function + " is not registered");

@@ -26,8 +26,17 @@ import java.util.concurrent.locks.ReentrantLock;
  * The sequence may run ahead of the cache: ids appended but not yet processed (the last
  * generated token) go through the model with the next batch. Between steps the session
  * follows its model to another backend, taking the filled part of its cache along.
+ *
+ * <p>A request ({@code generate}, {@code process}) holds a lease on the backend it runs on
+ * from its first step to its end, moving the lease along when it follows the model: a
+ * departing backend keeps the cache until the session has taken it to the new one at its
+ * next token boundary.
  */
 final class EngineSession implements Session {
+
+    private static final System.Logger LOG = System.getLogger(EngineSession.class.getName());
+    /** How long a step waits for the engine to move the model off a backend that refuses leases. */
+    static final long MOVE_WAIT_MS = 30_000;
 
     private final LoadedModel model;
     private final ReentrantLock lock = new ReentrantLock();
@@ -37,8 +46,12 @@ final class EngineSession implements Session {
     private int[] tokens = new int[64];
     private int size;     // ids in the sequence
     private int cached;   // ids [0, cached) are in the cache
+    private Lease lease;  // held while a request runs, on placement's backend
     private boolean closed;
     private volatile boolean closing;
+    private volatile long moveNanos;   // time spent following the model, for the swap benchmark
+    private volatile int moves;
+    private volatile int lostCaches;   // moves that found the old backend's memory gone
 
     EngineSession(LoadedModel model) {
         this.model = model;
@@ -116,7 +129,11 @@ final class EngineSession implements Session {
                 throw e;
             }
         } finally {
-            lock.unlock();
+            try {
+                endRequest();
+            } finally {
+                lock.unlock();
+            }
         }
     }
 
@@ -175,7 +192,11 @@ final class EngineSession implements Session {
             return new GenerationResult(prompt, Arrays.copyOf(generated, count), text.text(), reason,
                     new Timings(promptTokens, promptEnd - start, count, end - promptEnd));
         } finally {
-            lock.unlock();
+            try {
+                endRequest();
+            } finally {
+                lock.unlock();
+            }
         }
     }
 
@@ -224,17 +245,47 @@ final class EngineSession implements Session {
         }
     }
 
-    /** Moves to the model's current placement now, unless a step is running (it moves at its end). */
+    /**
+     * Moves to the model's current placement now, unless a request is running (it moves at its
+     * next token boundary). The move runs under a lease on the old backend, so that its
+     * memory stays until the cache is copied.
+     */
     void followIfIdle() {
         if (lock.tryLock()) {
             try {
-                if (!closed) {
-                    follow();
+                if (!closed && model.placement() != placement) {
+                    try {
+                        lease = placement.backend().acquire();
+                    } catch (BackendUnavailableException e) {
+                        // already draining: follow() starts an empty cache if the memory is gone
+                    }
+                    try {
+                        follow();
+                    } finally {
+                        endRequest();
+                    }
                 }
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, () -> model.location() + ": a session could not move to '"
+                        + model.backend() + "' yet; it tries again at its next step: " + e.getMessage(), e);
             } finally {
                 lock.unlock();
             }
         }
+    }
+
+    /** Nanoseconds spent moving caches and streams to other backends, and how many moves. */
+    long moveNanos() {
+        return moveNanos;
+    }
+
+    int moves() {
+        return moves;
+    }
+
+    /** Moves that had to start an empty cache (the next step recomputed the sequence). */
+    int lostCaches() {
+        return lostCaches;
     }
 
     // ---- steps ----------------------------------------------------------------------------
@@ -261,14 +312,15 @@ final class EngineSession implements Session {
 
     /**
      * Runs the ids not yet in the cache through the model, in batches of at most the model's
-     * batch limit, under a lease on the backend.
+     * batch limit, under the request's lease on the backend.
      *
      * @return the logits of the last id ({@code everyToken} false), or of every id run
      */
     private float[][] evaluate(boolean everyToken) {
         int vocab = model.vocabularySize();
-        try (Lease lease = leaseOnCurrent()) {
-            // after the lease: following the model may have emptied the cache
+        try {
+            // the token boundary: follow the model if it moved, then hold its backend
+            holdCurrent();
             float[][] result = new float[everyToken ? size - cached : 1][];
             int row = 0;
             ForwardPass pass = placement.pass();
@@ -287,8 +339,6 @@ final class EngineSession implements Session {
                     result[0] = stream.readFloats(logits);
                 }
             }
-            // Still under the lease: a departing backend keeps our cache until it has moved.
-            follow();
             return result;
         } catch (BackendUnavailableException e) {
             throw new PetrelException(model.location() + ": kernel backend '" + placement.backend().name()
@@ -296,19 +346,68 @@ final class EngineSession implements Session {
         }
     }
 
-    /** A lease on the current placement's backend, following the model first if it moved. */
-    private Lease leaseOnCurrent() {
-        for (int attempt = 0; ; attempt++) {
-            follow();
-            try {
-                return placement.backend().acquire();
-            } catch (BackendUnavailableException e) {
-                if (attempt == 2) {
-                    throw e;
+    /**
+     * Follows the model to its current placement and holds a lease on that backend. The old
+     * lease is closed only after the cache has moved. A backend that refuses leases is
+     * leaving: the engine moves the model off it, and the session waits (bounded) for that.
+     */
+    private void holdCurrent() {
+        long deadline = System.nanoTime() + MOVE_WAIT_MS * 1_000_000;
+        while (true) {
+            if (lease == null || lease.backend() != placement.backend()) {
+                try {
+                    // the cache's backend keeps it until it has moved
+                    Lease onCache = placement.backend().acquire();
+                    endRequest();
+                    lease = onCache;
+                } catch (BackendUnavailableException e) {
+                    // draining: follow() copies the cache while it lasts, else starts an empty one
                 }
-                // the backend is leaving: the engine moves the model, then we follow
-                Thread.onSpinWait();
             }
+            try {
+                follow();
+            } catch (BackendUnavailableException e) {
+                // the placement we were moving to is already leaving too: wait for the next one
+                pause(deadline, e);
+                continue;
+            }
+            KernelBackend current = placement.backend();
+            if (lease != null && lease.backend() == current) {
+                return;
+            }
+            try {
+                Lease next = current.acquire();
+                endRequest();
+                lease = next;
+                return;
+            } catch (BackendUnavailableException e) {
+                // The cache has left the old backend: holding it would only stall its drain.
+                endRequest();
+                pause(deadline, e);
+            }
+        }
+    }
+
+    /** Waits a moment for the engine to move the model, or gives up at the deadline. */
+    private void pause(long deadline, BackendUnavailableException cause) {
+        if (System.nanoTime() > deadline) {
+            throw new BackendUnavailableException("kernel backend '" + model.backend() + "' is leaving and no other "
+                    + "backend took over the model within " + MOVE_WAIT_MS + " ms: " + cause.getMessage());
+        }
+        try {
+            Thread.sleep(1);
+        } catch (InterruptedException interrupted) {
+            Thread.currentThread().interrupt();
+            throw new PetrelException(model.location() + ": interrupted while waiting for a kernel backend");
+        }
+    }
+
+    /** Ends the request: its lease goes. */
+    private void endRequest() {
+        Lease held = lease;
+        lease = null;
+        if (held != null) {
+            held.close();
         }
     }
 
@@ -325,6 +424,7 @@ final class EngineSession implements Session {
         if (!target.join()) {
             target = joinCurrent();
         }
+        long start = System.nanoTime();
         KernelBackend to = target.backend();
         KvCache movedCache = null;
         ComputeStream movedStream = null;
@@ -336,6 +436,7 @@ final class EngineSession implements Session {
             } catch (BackendUnavailableException gone) {
                 movedCache = target.pass().createCache(model.contextLength(), model.cacheType());
                 kept = 0;
+                lostCaches++;
             }
             movedStream = to.openStream();
         } catch (RuntimeException e) {
@@ -358,6 +459,13 @@ final class EngineSession implements Session {
         } finally {
             old.leave();
         }
+        long took = System.nanoTime() - start;
+        moveNanos += took;
+        moves++;
+        int positions = kept;
+        LOG.log(System.Logger.Level.DEBUG, () -> model.location() + ": a session moved " + positions
+                + " cached positions from '" + old.backend().name() + "' to '" + to.name() + "' in "
+                + String.format("%.2f", took / 1e6) + " ms");
     }
 
     /** Closing on a backend that has gone fails; its memory is freed already. */

@@ -31,8 +31,10 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Predicate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
@@ -102,34 +104,64 @@ public final class PetrelEngine implements Engine {
 
     /**
      * Binds a (higher-ranked) backend: models move to it; sessions follow between tokens.
-     * Optional, so that loaded models survive a time without any backend.
+     * Optional, so that loaded models survive a time without any backend. SCR binds the
+     * replacement before it unbinds a departing backend, and the departing one frees its
+     * memory only after that, when its leases are closed (or its bounded wait ends).
      */
     @Reference(name = "backend", cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY, unbind = "unbindBackend")
     void bindBackend(KernelBackend next) {
         backend = next;
-        for (LoadedModel model : models) {
-            try {
-                model.moveTo(next);
-            } catch (RuntimeException e) {
-                LOG.log(System.Logger.Level.WARNING, () -> model.location() + " stays on '" + model.backend()
-                        + "': it cannot move to '" + next.name() + "': " + e.getMessage(), e);
-            }
-        }
+        moveModels(next, m -> true);
     }
 
-    /** A backend leaves: idle sessions move their caches off it while it still holds them. */
+    /**
+     * A backend leaves: models still on it (a move that failed before) try the bound backend
+     * again, and idle sessions move their caches off it while it still holds them.
+     */
     void unbindBackend(KernelBackend leaving) {
         if (backend == leaving) {
             backend = null;
         }
-        if (backend == null && !models.isEmpty()) {
-            LOG.log(System.Logger.Level.WARNING, "kernel backend '" + leaving.name()
-                    + "' left and none replaces it: loaded models wait for another");
+        KernelBackend current = backend;
+        if (current == null) {
+            if (!models.isEmpty()) {
+                LOG.log(System.Logger.Level.WARNING, "kernel backend '" + leaving.name()
+                        + "' left and none replaces it: loaded models wait for another");
+            }
+            return;
         }
+        moveModels(current, m -> m.placement().backend() == leaving);
         for (LoadedModel model : models) {
             model.moveIdleSessions();
         }
+    }
+
+    private void moveModels(KernelBackend target, Predicate<LoadedModel> which) {
+        for (LoadedModel model : models) {
+            if (!which.test(model)) {
+                continue;
+            }
+            long start = System.nanoTime();
+            try {
+                model.moveTo(target);
+                LOG.log(System.Logger.Level.DEBUG, () -> model.location() + ": weights placed on kernel backend '"
+                        + target.name() + "' in " + (System.nanoTime() - start) / 1_000_000 + " ms");
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, () -> model.location() + " stays on '" + model.backend()
+                        + "': it cannot move to '" + target.name() + "': " + e.getMessage(), e);
+            }
+            model.moveIdleSessions();
+        }
+    }
+
+    /**
+     * Configuration changes ({@code backend.target}) keep the engine and its models: SCR
+     * rebinds the backend reference instead of reactivating the component.
+     */
+    @Modified
+    void modified() {
+        // the new target is applied by SCR to the dynamic reference
     }
 
     @Deactivate

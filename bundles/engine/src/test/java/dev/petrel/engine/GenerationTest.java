@@ -262,4 +262,52 @@ class GenerationTest {
             Fixture.shutdown(second);
         }
     }
+
+    @Test
+    void backendLeavingDuringAGeneration_waitsForTheRequestAndTheCacheMoves() throws Exception {
+        HostBackendPair pair = new HostBackendPair(Fixture.backend("java-scalar"), Fixture.backend("java-scalar"));
+        try {
+            PetrelEngine swapping = Fixture.engine(pair.first());
+            try (Model m = swapping.load(dir.resolve("llama.gguf"), F32_CACHE); Session s = m.openSession()) {
+                java.util.concurrent.CountDownLatch bound = new java.util.concurrent.CountDownLatch(1);
+                long[] drainMillis = {-1};
+                int[] leasesWhileGenerating = {-1};
+                Thread swapper = new Thread(() -> {
+                    swapping.bindBackend(pair.second());   // as SCR: the replacement first
+                    bound.countDown();
+                    swapping.unbindBackend(pair.first());
+                    long start = System.nanoTime();
+                    ((dev.petrel.kernels.java.HostBackend) pair.first()).shutdown(java.time.Duration.ofSeconds(20));
+                    drainMillis[0] = (System.nanoTime() - start) / 1_000_000;
+                });
+                int[] ids = s.generate(greedy(PROMPT, 10), (id, piece) -> {
+                    if (swapper.getState() == Thread.State.NEW) {
+                        leasesWhileGenerating[0] = pair.first().openLeases();
+                        swapper.start();
+                        try {
+                            bound.await();
+                        } catch (InterruptedException e) {
+                            throw new IllegalStateException(e);
+                        }
+                    }
+                    return true;
+                }).ids();
+                swapper.join();
+                assertEquals(1, leasesWhileGenerating[0], "the request holds a lease on its backend");
+                assertArrayEquals(greedyByHand(PROMPT, 10), ids);
+                assertEquals(1, ((EngineSession) s).moves());
+                assertEquals(0, ((EngineSession) s).lostCaches(), "the cache moved before the backend freed it");
+                assertTrue(drainMillis[0] >= 0 && drainMillis[0] < 10_000, "drained in " + drainMillis[0] + " ms");
+                assertEquals(0, pair.first().openLeases());
+                assertEquals("java-scalar", m.backend());
+                assertTrue(pair.second().openLeases() == 0, "the request's lease ended with it");
+            }
+        } finally {
+            Fixture.shutdown(pair.first());
+            Fixture.shutdown(pair.second());
+        }
+    }
+
+    private record HostBackendPair(KernelBackend first, KernelBackend second) {
+    }
 }

@@ -27,6 +27,20 @@ class PetrelCommandLineTest {
     Path temp;
 
     @Test
+    void backendList_namesBothJavaBackendsHighestRankingFirst() throws Exception {
+        Launcher.Run run = petrel("backend", "list");
+        assertEquals(0, run.status(), run.stderr());
+        String[] lines = run.stdout().split("\n");
+        assertTrue(lines.length >= 4, run.stdout());
+        assertTrue(lines[1].trim().startsWith("java ") && lines[1].contains(" 100 "), run.stdout());
+        assertTrue(lines[2].trim().startsWith("java-scalar ") && lines[2].contains(" 10 "), run.stdout());
+        assertTrue(run.stdout().contains("chosen by service.ranking"), run.stdout());
+        Launcher.Run wrong = petrel("backend", "swap");
+        assertEquals(2, wrong.status(), wrong.stdout());
+        assertTrue(wrong.stderr().contains("usage: backend list"), wrong.stderr());
+    }
+
+    @Test
     void tokenizeJson_printsExactlyOneObjectWithTheReferenceIds() throws Exception {
         // The last llama.cpp case holds quotes, backquotes, emoji and runs of spaces:
         // the text must reach the command untouched.

@@ -11,16 +11,21 @@ import org.osgi.service.component.annotations.Deactivate;
 /**
  * {@code kernel=java-scalar}: the plain single-threaded reference, ranked below the Vector
  * API backend. Every other backend is checked against it, and it is the second Java backend
- * the engine can swap to.
+ * the engine can swap to. Registered by its own bundle ({@code dev.petrel.kernels.java.scalar});
+ * in {@code dev.petrel.kernels.java} it only serves the TCK.
+ *
+ * <p>Immediate: a backend the engine stops using stays active until its bundle stops, so the
+ * sessions still on it can take their caches away; a delayed component would be disposed by
+ * SCR in the middle of the engine's rebind.
  */
-@Component(service = KernelBackend.class, configurationPid = ScalarKernelBackend.PID,
+@Component(service = KernelBackend.class, immediate = true, configurationPid = ScalarKernelBackend.PID,
         property = {KernelBackend.KERNEL + "=" + ScalarKernelBackend.NAME, "service.ranking:Integer=10"})
 public final class ScalarKernelBackend extends HostBackend {
 
     public static final String NAME = "java-scalar";
     public static final String PID = "dev.petrel.kernels.java.scalar";
 
-    private Duration leaseWait = Duration.ofSeconds(5);
+    private volatile Duration leaseWait = Duration.ofSeconds(5);
 
     public ScalarKernelBackend() {
         super(NAME);

@@ -14,15 +14,19 @@ import org.osgi.service.component.annotations.Deactivate;
  * {@code kernel=java}: the Vector API backend on a pool of worker threads ({@code threads},
  * default one per processor). Ranked above the scalar reference, so the engine prefers it.
  * Its threads start on activation and end on deactivation.
+ *
+ * <p>Immediate: a backend the engine stops using stays active until its bundle stops, so the
+ * sessions still on it can take their caches away; a delayed component would be disposed by
+ * SCR in the middle of the engine's rebind.
  */
-@Component(service = KernelBackend.class, configurationPid = VectorKernelBackend.PID,
+@Component(service = KernelBackend.class, immediate = true, configurationPid = VectorKernelBackend.PID,
         property = {KernelBackend.KERNEL + "=" + VectorKernelBackend.NAME, "service.ranking:Integer=100"})
 public final class VectorKernelBackend extends HostBackend {
 
     public static final String NAME = "java";
     public static final String PID = "dev.petrel.kernels.java";
 
-    private Duration leaseWait = Duration.ofSeconds(5);
+    private volatile Duration leaseWait = Duration.ofSeconds(5);
 
     public VectorKernelBackend() {
         super(NAME);

@@ -44,7 +44,7 @@ class LifecycleTest {
     @Test
     void stopAndUninstall_leavesNoServicesThreadsOrBundles() throws Exception {
         List<Bundle> petrel = petrelBundles();
-        assertEquals(12, petrel.size(), "Petrel bundles installed: " + names(petrel));
+        assertEquals(14, petrel.size(), "Petrel bundles installed: " + names(petrel));
 
         // Baseline: the framework without Petrel running.
         stop(petrel);
