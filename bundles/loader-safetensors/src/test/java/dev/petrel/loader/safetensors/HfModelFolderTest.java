@@ -306,7 +306,7 @@ class HfModelFolderTest {
         Path m = deepseek("v2", config, false, 4, null);
         try (HfModelFolder folder = HfModelFolder.open(m)) {
             Metadata md = folder.metadata();
-            assertFalse(md.contains("deepseek2.attention.q_lora_rank"));
+            assertEquals(0, md.integer("deepseek2.attention.q_lora_rank"), "null: queries not compressed");
             assertFalse(md.contains("deepseek2.expert_group_count"));
             assertEquals(1, md.integer("deepseek2.expert_gating_func"), "softmax");
             assertArrayEquals(new long[] {32, 24}, folder.requireTensor("blk.0.attn_q.weight").dims());
