@@ -2,8 +2,10 @@ package dev.petrel.engine;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.petrel.api.ModelFormatException;
 import dev.petrel.api.engine.LoadOptions;
 import dev.petrel.api.engine.Model;
 import dev.petrel.api.engine.ModelConfig;
@@ -19,12 +21,14 @@ import dev.petrel.kernels.java.HostBackend;
 import dev.petrel.kernels.java.ScalarKernelBackend;
 import dev.petrel.kernels.java.VectorKernelBackend;
 import dev.petrel.loader.safetensors.provider.SafetensorsWeightSourceProvider;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -164,5 +168,20 @@ class DeepSeek2SafetensorsTwinTest {
                 }
             }
         }
+    }
+
+    /** A V3 FP8 folder whose config.json counts one routed expert fewer than its shards hold. */
+    @Test
+    void expertCount_disagreeingWithConfigJson_isRefusedNamingTheTensor() throws Exception {
+        Path folder = HfFolderWriter.write(v3(), dir.resolve("v3-experts"),
+                new HfFolderWriter.Options(TensorType.F8_E4M3, false, 2)).folder();
+        Path config = folder.resolve("config.json");
+        String json = Files.readString(config);
+        assertTrue(json.contains("\"n_routed_experts\" : 16"), json);
+        Files.writeString(config, json.replace("\"n_routed_experts\" : 16", "\"n_routed_experts\" : 15"));
+        ModelFormatException e = assertThrows(ModelFormatException.class,
+                () -> engine(vector).load(folder, new LoadOptions(0, TensorType.F32, null)));
+        assertTrue(e.getMessage().contains("blk.1.ffn_gate_exps.weight: experts [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]... "
+                + "(16 in all) found in the shards, but config.json says there are 15 (0 to 14)"), e.getMessage());
     }
 }

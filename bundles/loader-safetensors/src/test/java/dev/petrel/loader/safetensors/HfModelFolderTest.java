@@ -322,6 +322,32 @@ class HfModelFolderTest {
     }
 
     @Test
+    void moreExperts_thanConfigSays_namesTheTensorAndTheCount() throws IOException {
+        Path m = deepseek("more", DEEPSEEK_V3, true, 5, null);
+        ModelFormatException e = assertThrows(ModelFormatException.class, () -> HfModelFolder.open(m));
+        assertTrue(e.getMessage().contains("blk.1.ffn_gate_exps.weight: experts [0, 1, 2, 3, 4] found in the shards, "
+                + "but config.json says there are 4 (0 to 3)"), e.getMessage());
+    }
+
+    @Test
+    void fp8AttentionWeights_withoutTheirScales_areNamed() throws IOException {
+        String v2Lite = DEEPSEEK_V3.replace("\"q_lora_rank\":24,", "\"q_lora_rank\":null,")
+                .replace("DeepseekV3ForCausalLM", "DeepseekV2ForCausalLM");
+        for (String[] c : new String[][] {
+                {"kvb", "v3", "model.layers.1.self_attn.kv_b_proj.weight"},
+                {"qa", "v3", "model.layers.0.self_attn.q_a_proj.weight"},
+                {"kva", "v2", "model.layers.0.self_attn.kv_a_proj_with_mqa.weight"},
+                {"q", "v2", "model.layers.1.self_attn.q_proj.weight"},
+                {"shexp", "v2", "model.layers.1.mlp.shared_experts.down_proj.weight"}}) {
+            boolean v3 = c[1].equals("v3");
+            Path m = deepseek("noscale-" + c[0], v3 ? DEEPSEEK_V3 : v2Lite, v3, 4, c[2]);
+            ModelFormatException e = assertThrows(ModelFormatException.class, () -> HfModelFolder.open(m));
+            assertTrue(e.getMessage().contains(c[2] + ": an F8_E4M3 weight needs its block scales " + c[2]
+                    + "_scale_inv, which no shard holds"), e.getMessage());
+        }
+    }
+
+    @Test
     void fp8Weight_withoutItsScale_isNamed() throws IOException {
         Path m = deepseek("noscale", DEEPSEEK_V3, true, 4, "model.layers.1.mlp.experts.2.up_proj.weight");
         ModelFormatException e = assertThrows(ModelFormatException.class, () -> HfModelFolder.open(m));
