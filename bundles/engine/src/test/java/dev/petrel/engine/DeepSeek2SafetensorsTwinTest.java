@@ -48,9 +48,10 @@ class DeepSeek2SafetensorsTwinTest {
      * |Δlogit| allowed between an FP8 folder and its F32 twin: sums rounded in another order.
      * Wider than {@link SafetensorsTwinTest#FP8_TOLERANCE} for one measured case: the
      * V2-Lite-style FP8 folder with the naive form on the Vector API backend differs by 2.4e-3
-     * (logits up to 3.9) already on the prompt, where the scalar backend and the absorbed form
-     * stay within 1e-6 of the same folder's exact values; not yet explained (an isolated FP8
-     * matmul of kv_b's shape is exact to 4e-7). Every other case measures at most 6e-4.
+     * (logits up to 3.9) on the prompt's last token. It behaves as a near-tie of the MoE
+     * router, which rounding moves: only that exact prompt shows it (its prefixes, prompts with
+     * one token changed, the model without YaRN or without experts, and the absorbed form all
+     * stay within 5e-7 between the two backends). Every other case measures at most 6e-4.
      */
     static final float FP8_TOLERANCE = 5e-3f;
 
