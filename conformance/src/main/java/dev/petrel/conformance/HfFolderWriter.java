@@ -20,17 +20,21 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * Writes a random model ({@code llama}, {@code qwen2}, {@code qwen3}) as the Hugging Face
- * folder its GGUF file was converted from: config.json, the weights in one or several
- * safetensors shards (with their index), tokenizer.json and tokenizer_config.json. Tensor
- * names, shapes and Llama's q/k row order are those of the HF checkpoint, so that loading the
- * folder exercises the same conversion llama.cpp's {@code convert_hf_to_gguf.py} does.
+ * Writes a random model ({@code llama} with or without Mixtral's experts, {@code qwen2},
+ * {@code qwen3}, {@code deepseek2} in the {@code attn_kv_b} layout) as the Hugging Face folder
+ * its GGUF file was converted from: config.json, the weights in one or several safetensors
+ * shards (with their index), tokenizer.json and tokenizer_config.json. Tensor names, shapes,
+ * Llama's q/k row order and one matrix per expert are those of the HF checkpoint, so that
+ * loading the folder exercises the same conversion llama.cpp's {@code convert_hf_to_gguf.py}
+ * does. DeepSeek's rows are as the converter leaves them: q/k unpermuted (its rope pairs are
+ * adjacent), {@code kv_b_proj} per head the key's nope part then the value part.
  *
  * <p>Alongside the folder it gives the GGUF <em>twin</em>: a {@link RandomModel} holding exactly
  * the values the folder holds. BF16 matrices are the model's BF16 values bit for bit; FP8
  * matrices are quantized with 128 × 128 block scales (in HF row order, as DeepSeek's are) and
- * the twin holds their exact dequantized values as F32; 1-D tensors are F32, or BF16 with the
- * twin holding the rounded values as F32 (GGUF keeps norms in F32).
+ * the twin holds their exact dequantized values as F32 (routers stay BF16, as DeepSeek-V3's
+ * {@code mlp.gate} does); 1-D tensors are F32, or BF16 with the twin holding the rounded values
+ * as F32 (GGUF keeps norms in F32).
  */
 public final class HfFolderWriter {
 
@@ -74,19 +78,52 @@ public final class HfFolderWriter {
     private HfFolderWriter() {
     }
 
+    /** One HF tensor: a whole GGUF tensor, or one expert's matrix of a stacked one. */
+    private record Piece(RandomModel.Tensor source, int expert, String hfName, float[] values, long[] shape) {
+    }
+
     /** Writes {@code model} into {@code folder} (created if needed). */
     public static Result write(RandomModel model, Path folder, Options options) throws IOException {
         Map<String, GgufValue> meta = model.metadata();
         String arch = (String) meta.get("general.architecture").value();
-        if (!arch.equals("llama") && !arch.equals("qwen2") && !arch.equals("qwen3")) {
-            throw new IllegalArgumentException("HF folders are written for llama, qwen2 and qwen3, not " + arch);
+        if (!arch.equals("llama") && !arch.equals("qwen2") && !arch.equals("qwen3") && !arch.equals("deepseek2")) {
+            throw new IllegalArgumentException("HF folders are written for llama (Mixtral too), qwen2, qwen3 and "
+                    + "deepseek2, not " + arch);
         }
         if (model.tensors().containsKey("rope_freqs.weight")) {
             throw new IllegalArgumentException("rope_freqs.weight comes from rope_scaling parameters the model lacks");
         }
+        if (meta.containsKey(arch + ".attention.key_length_mla")) {
+            // HF checkpoints hold kv_b_proj whole, which is the attn_kv_b layout
+            throw new IllegalArgumentException("a deepseek2 model for an HF folder needs the attn_kv_b layout, not "
+                    + "attn_k_b/attn_v_b");
+        }
         Files.createDirectories(folder);
         int heads = integer(meta, arch + ".attention.head_count");
         int kvHeads = integer(meta, arch + ".attention.head_count_kv");
+
+        List<Piece> pieces = new ArrayList<>();
+        for (RandomModel.Tensor t : model.tensors().values()) {
+            long[] dims = t.dims();
+            if (t.name().contains("_exps.")) {
+                int experts = (int) dims[2];
+                int perExpert = t.values().length / experts;
+                for (int e = 0; e < experts; e++) {
+                    float[] values = java.util.Arrays.copyOfRange(t.values(), e * perExpert, (e + 1) * perExpert);
+                    pieces.add(new Piece(t, e, hfName(arch, t.name(), e), values, new long[] {dims[1], dims[0]}));
+                }
+                continue;
+            }
+            float[] values = t.values();
+            if (arch.equals("llama") && (t.name().endsWith("attn_q.weight") || t.name().endsWith("attn_k.weight"))) {
+                values = unpermute(values, t.rows(), t.rowLength(), t.name().endsWith("attn_q.weight") ? heads : kvHeads);
+            }
+            long[] shape = new long[dims.length];
+            for (int i = 0; i < dims.length; i++) {
+                shape[i] = dims[dims.length - 1 - i];
+            }
+            pieces.add(new Piece(t, -1, hfName(arch, t.name(), -1), values, shape));
+        }
 
         RandomModel.Builder twin = RandomModel.builder(model.name() + "-hf-twin", 0);
         meta.forEach(twin::put);
@@ -95,69 +132,81 @@ public final class HfFolderWriter {
             shards.add(new SafetensorsWriter().metadata("format", "pt"));
         }
         Map<String, String> weightMap = new LinkedHashMap<>();
-        int index = 0;
-        for (RandomModel.Tensor t : model.tensors().values()) {
-            String hfName = hfName(t.name());
-            int shard = index++ * options.shards() / model.tensors().size();
+        Map<String, float[]> stackedHeld = new LinkedHashMap<>();
+        for (int index = 0; index < pieces.size(); index++) {
+            Piece piece = pieces.get(index);
+            RandomModel.Tensor t = piece.source();
+            // experts spread over the shards too, as in real checkpoints
+            int shard = index * options.shards() / pieces.size();
             String shardFile = shardName(shard, options.shards());
-            float[] values = t.values();
+            SafetensorsWriter out = shards.get(shard);
+            String hfName = piece.hfName();
+            float[] values = piece.values();
             long[] dims = t.dims();
-            if (arch.equals("llama") && (t.name().endsWith("attn_q.weight") || t.name().endsWith("attn_k.weight"))) {
-                values = unpermute(values, t.rows(), t.rowLength(), t.name().endsWith("attn_q.weight") ? heads : kvHeads);
-            }
-            long[] shape = new long[dims.length];
-            for (int i = 0; i < dims.length; i++) {
-                shape[i] = dims[dims.length - 1 - i];
-            }
-            float[] held;
+            weightMap.put(hfName, shardFile);
             if (dims.length == 1) {
+                float[] held;
                 if (options.bf16Vectors()) {
-                    shards.get(shard).add(hfName, "BF16", shape, bf16(values));
+                    out.add(hfName, "BF16", piece.shape(), bf16(values));
                     held = bf16Values(values);
                 } else {
-                    shards.get(shard).add(hfName, "F32", shape, f32(values));
+                    out.add(hfName, "F32", piece.shape(), f32(values));
                     held = values;
                 }
                 twin.tensor(new RandomModel.Tensor(t.name(), dims, held, TensorType.F32));
-            } else {
-                boolean outer = t.name().startsWith("token_embd") || t.name().startsWith("output.");
-                TensorType type = options.matrices() == TensorType.F8_E4M3 && outer ? TensorType.BF16 : options.matrices();
-                switch (type) {
-                    case F32 -> {
-                        shards.get(shard).add(hfName, "F32", shape, f32(values));
-                        twin.tensor(new RandomModel.Tensor(t.name(), dims, t.values(), TensorType.F32));
-                    }
-                    case BF16 -> {
-                        shards.get(shard).add(hfName, "BF16", shape, bf16(values));
-                        twin.tensor(new RandomModel.Tensor(t.name(), dims, t.values(), TensorType.BF16));
-                    }
-                    default -> {
-                        int rows = t.rows();
-                        int columns = t.rowLength();
-                        byte[] bytes = new byte[rows * columns];
-                        float[] scales = F8E4M3Kernel.quantizeBlocks(values, 0, rows, columns, FP8_BLOCK, FP8_BLOCK,
-                                MemorySegment.ofArray(bytes), 0);
-                        shards.get(shard).add(hfName, "F8_E4M3", shape, bytes);
-                        int across = Math.ceilDiv(columns, FP8_BLOCK);
-                        shards.get(shard).add(hfName + "_scale_inv", "F32",
-                                new long[] {Math.ceilDiv(rows, FP8_BLOCK), across}, f32(scales));
-                        weightMap.put(hfName + "_scale_inv", shardFile);
-                        float[] exact = new float[values.length];
-                        for (int r = 0; r < rows; r++) {
-                            for (int c = 0; c < columns; c++) {
-                                exact[r * columns + c] = F8E4M3Kernel.toFloat(bytes[r * columns + c])
-                                        * scales[(r / FP8_BLOCK) * across + c / FP8_BLOCK];
-                            }
+                continue;
+            }
+            boolean outer = t.name().startsWith("token_embd") || t.name().startsWith("output.");
+            // DeepSeek-V3 keeps its router (mlp.gate) in BF16 next to FP8 projections
+            boolean router = t.name().endsWith("ffn_gate_inp.weight");
+            TensorType type = options.matrices() == TensorType.F8_E4M3 && (outer || router) ? TensorType.BF16
+                    : options.matrices();
+            int rows = (int) piece.shape()[0];
+            int columns = (int) piece.shape()[1];
+            float[] twinValues;
+            switch (type) {
+                case F32 -> {
+                    out.add(hfName, "F32", piece.shape(), f32(values));
+                    twinValues = piece.expert() >= 0 ? values : t.values();
+                }
+                case BF16 -> {
+                    out.add(hfName, "BF16", piece.shape(), bf16(values));
+                    twinValues = piece.expert() >= 0 ? values : t.values();
+                }
+                default -> {
+                    byte[] bytes = new byte[rows * columns];
+                    float[] scales = F8E4M3Kernel.quantizeBlocks(values, 0, rows, columns, FP8_BLOCK, FP8_BLOCK,
+                            MemorySegment.ofArray(bytes), 0);
+                    out.add(hfName, "F8_E4M3", piece.shape(), bytes);
+                    int across = Math.ceilDiv(columns, FP8_BLOCK);
+                    out.add(hfName + "_scale_inv", "F32", new long[] {Math.ceilDiv(rows, FP8_BLOCK), across},
+                            f32(scales));
+                    weightMap.put(hfName + "_scale_inv", shardFile);
+                    float[] exact = new float[values.length];
+                    for (int r = 0; r < rows; r++) {
+                        for (int c = 0; c < columns; c++) {
+                            exact[r * columns + c] = F8E4M3Kernel.toFloat(bytes[r * columns + c])
+                                    * scales[(r / FP8_BLOCK) * across + c / FP8_BLOCK];
                         }
-                        if (arch.equals("llama") && (t.name().endsWith("attn_q.weight")
-                                || t.name().endsWith("attn_k.weight"))) {
-                            exact = permute(exact, rows, columns, t.name().endsWith("attn_q.weight") ? heads : kvHeads);
-                        }
-                        twin.tensor(new RandomModel.Tensor(t.name(), dims, exact, TensorType.F32));
                     }
+                    if (arch.equals("llama") && (t.name().endsWith("attn_q.weight")
+                            || t.name().endsWith("attn_k.weight"))) {
+                        exact = permute(exact, rows, columns, t.name().endsWith("attn_q.weight") ? heads : kvHeads);
+                    }
+                    twinValues = exact;
                 }
             }
-            weightMap.put(hfName, shardFile);
+            // the twin holds FP8 weights as their exact F32 values, the others in their own type
+            TensorType twinType = type == TensorType.F8_E4M3 ? TensorType.F32 : type;
+            if (piece.expert() < 0) {
+                twin.tensor(new RandomModel.Tensor(t.name(), dims, twinValues, twinType));
+                continue;
+            }
+            float[] all = stackedHeld.computeIfAbsent(t.name(), k -> new float[t.values().length]);
+            System.arraycopy(twinValues, 0, all, piece.expert() * twinValues.length, twinValues.length);
+            if (piece.expert() == dims[2] - 1) {
+                twin.tensor(new RandomModel.Tensor(t.name(), dims, all, twinType));
+            }
         }
         for (int i = 0; i < shards.size(); i++) {
             shards.get(i).write(folder.resolve(shardName(i, options.shards())));
@@ -170,7 +219,13 @@ public final class HfFolderWriter {
             JSON.writerWithDefaultPrettyPrinter().writeValue(folder.resolve("model.safetensors.index.json").toFile(),
                     indexJson);
         }
-        writeConfig(model, arch, options, folder);
+        ObjectNode config = arch.equals("deepseek2") ? deepseekConfig(model, options) : config(model, arch, options);
+        JSON.writerWithDefaultPrettyPrinter().writeValue(folder.resolve("config.json").toFile(), config);
+        if (config.has("rope_scaling")) {
+            // the converter writes 0.1 * mscale_all_dim as config.json holds it
+            twin.putFloat32("deepseek2.rope.scaling.yarn_log_multiplier",
+                    (float) (0.1 * config.get("rope_scaling").get("mscale_all_dim").doubleValue()));
+        }
         writeTokenizer(model, arch, folder);
         return new Result(folder, twin.build());
     }
@@ -180,8 +235,11 @@ public final class HfFolderWriter {
                 : String.format("model-%05d-of-%05d.safetensors", shard + 1, shards);
     }
 
-    /** The HF name of a GGUF tensor of llama, qwen2 or qwen3. */
-    static String hfName(String gguf) {
+    /**
+     * The HF name of a GGUF tensor of llama (Mixtral included), qwen2, qwen3 or deepseek2;
+     * {@code expert} picks one expert's matrix of a stacked {@code *_exps} tensor.
+     */
+    static String hfName(String arch, String gguf, int expert) {
         switch (gguf) {
             case "token_embd.weight":
                 return "model.embed_tokens.weight";
@@ -198,6 +256,7 @@ public final class HfFolderWriter {
         int dot = gguf.indexOf('.', 4);
         String layer = gguf.substring(4, dot);
         String rest = gguf.substring(dot + 1);
+        boolean deepseek = arch.equals("deepseek2");
         String hf = switch (rest) {
             case "attn_norm.weight" -> "input_layernorm.weight";
             case "ffn_norm.weight" -> "post_attention_layernorm.weight";
@@ -213,6 +272,23 @@ public final class HfFolderWriter {
             case "ffn_gate.weight" -> "mlp.gate_proj.weight";
             case "ffn_up.weight" -> "mlp.up_proj.weight";
             case "ffn_down.weight" -> "mlp.down_proj.weight";
+            case "attn_q_a.weight" -> "self_attn.q_a_proj.weight";
+            case "attn_q_a_norm.weight" -> "self_attn.q_a_layernorm.weight";
+            case "attn_q_b.weight" -> "self_attn.q_b_proj.weight";
+            case "attn_kv_a_mqa.weight" -> "self_attn.kv_a_proj_with_mqa.weight";
+            case "attn_kv_a_norm.weight" -> "self_attn.kv_a_layernorm.weight";
+            case "attn_kv_b.weight" -> "self_attn.kv_b_proj.weight";
+            case "ffn_gate_inp.weight" -> deepseek ? "mlp.gate.weight" : "block_sparse_moe.gate.weight";
+            case "exp_probs_b.bias" -> "mlp.gate.e_score_correction_bias";
+            case "ffn_gate_shexp.weight" -> "mlp.shared_experts.gate_proj.weight";
+            case "ffn_up_shexp.weight" -> "mlp.shared_experts.up_proj.weight";
+            case "ffn_down_shexp.weight" -> "mlp.shared_experts.down_proj.weight";
+            case "ffn_gate_exps.weight" -> deepseek ? "mlp.experts." + expert + ".gate_proj.weight"
+                    : "block_sparse_moe.experts." + expert + ".w1.weight";
+            case "ffn_up_exps.weight" -> deepseek ? "mlp.experts." + expert + ".up_proj.weight"
+                    : "block_sparse_moe.experts." + expert + ".w3.weight";
+            case "ffn_down_exps.weight" -> deepseek ? "mlp.experts." + expert + ".down_proj.weight"
+                    : "block_sparse_moe.experts." + expert + ".w2.weight";
             default -> throw new IllegalArgumentException("no HF name for " + gguf);
         };
         return "model.layers." + layer + "." + hf;
@@ -288,16 +364,17 @@ public final class HfFolderWriter {
         return ((Number) meta.get(key).value()).doubleValue();
     }
 
-    private static void writeConfig(RandomModel model, String arch, Options options, Path folder) throws IOException {
+    private static ObjectNode config(RandomModel model, String arch, Options options) {
         Map<String, GgufValue> meta = model.metadata();
         String a = arch + ".";
+        boolean mixtral = meta.containsKey(a + "expert_count");
         ObjectNode c = JSON.createObjectNode();
         c.putArray("architectures").add(switch (arch) {
-            case "llama" -> "LlamaForCausalLM";
+            case "llama" -> mixtral ? "MixtralForCausalLM" : "LlamaForCausalLM";
             case "qwen2" -> "Qwen2ForCausalLM";
             default -> "Qwen3ForCausalLM";
         });
-        c.put("model_type", arch);
+        c.put("model_type", mixtral ? "mixtral" : arch);
         c.put("vocab_size", integer(meta, a + "vocab_size"));
         c.put("hidden_size", integer(meta, a + "embedding_length"));
         c.put("intermediate_size", integer(meta, a + "feed_forward_length"));
@@ -308,6 +385,75 @@ public final class HfFolderWriter {
         c.put("max_position_embeddings", integer(meta, a + "context_length"));
         c.put("rope_theta", number(meta, a + "rope.freq_base"));
         c.put("rms_norm_eps", number(meta, a + "attention.layer_norm_rms_epsilon"));
+        if (mixtral) {
+            c.put("num_local_experts", integer(meta, a + "expert_count"));
+            c.put("num_experts_per_tok", integer(meta, a + "expert_used_count"));
+        }
+        common(c, model, options);
+        return c;
+    }
+
+    /** DeepSeek-V2 (softmax routing) or DeepSeek-V3 (sigmoid) config.json of a deepseek2 model in the attn_kv_b layout. */
+    private static ObjectNode deepseekConfig(RandomModel model, Options options) {
+        Map<String, GgufValue> meta = model.metadata();
+        String a = "deepseek2.";
+        boolean moe = meta.containsKey(a + "expert_count");
+        boolean v3 = moe && integer(meta, a + "expert_gating_func") == 2;
+        ObjectNode c = JSON.createObjectNode();
+        c.putArray("architectures").add(v3 ? "DeepseekV3ForCausalLM" : "DeepseekV2ForCausalLM");
+        c.put("model_type", v3 ? "deepseek_v3" : "deepseek_v2");
+        c.put("vocab_size", integer(meta, a + "vocab_size"));
+        c.put("hidden_size", integer(meta, a + "embedding_length"));
+        c.put("intermediate_size", integer(meta, a + "feed_forward_length"));
+        c.put("num_hidden_layers", integer(meta, a + "block_count"));
+        int heads = integer(meta, a + "attention.head_count");
+        c.put("num_attention_heads", heads);
+        c.put("num_key_value_heads", heads);
+        c.put("max_position_embeddings", integer(meta, a + "context_length"));
+        c.put("rope_theta", number(meta, a + "rope.freq_base"));
+        c.put("rms_norm_eps", number(meta, a + "attention.layer_norm_rms_epsilon"));
+        int qLoraRank = integer(meta, a + "attention.q_lora_rank");
+        if (qLoraRank > 0) {
+            c.put("q_lora_rank", qLoraRank);
+        } else {
+            c.putNull("q_lora_rank"); // DeepSeek-V2-Lite's: no q compression
+        }
+        c.put("kv_lora_rank", integer(meta, a + "attention.kv_lora_rank"));
+        int rope = integer(meta, a + "rope.dimension_count");
+        c.put("qk_nope_head_dim", integer(meta, a + "attention.key_length") - rope);
+        c.put("qk_rope_head_dim", rope);
+        c.put("v_head_dim", integer(meta, a + "attention.value_length"));
+        c.put("first_k_dense_replace", integer(meta, a + "leading_dense_block_count"));
+        if (moe) {
+            c.put("moe_intermediate_size", integer(meta, a + "expert_feed_forward_length"));
+            c.put("n_routed_experts", integer(meta, a + "expert_count"));
+            c.put("num_experts_per_tok", integer(meta, a + "expert_used_count"));
+            c.put("n_shared_experts", integer(meta, a + "expert_shared_count"));
+            c.put("routed_scaling_factor", number(meta, a + "expert_weights_scale"));
+            c.put("norm_topk_prob", (Boolean) meta.get(a + "expert_weights_norm").value());
+            c.put("scoring_func", v3 ? "sigmoid" : "softmax");
+            c.put("topk_method", v3 ? "noaux_tc" : "greedy");
+            // real V2 configs say 1 group of which 1 is used when there is no group limit
+            c.put("n_group", meta.containsKey(a + "expert_group_count") ? integer(meta, a + "expert_group_count") : 1);
+            c.put("topk_group", meta.containsKey(a + "expert_group_used_count")
+                    ? integer(meta, a + "expert_group_used_count") : 1);
+        }
+        if (meta.containsKey(a + "rope.scaling.type")) {
+            ObjectNode y = c.putObject("rope_scaling");
+            y.put("type", "yarn");
+            y.put("factor", number(meta, a + "rope.scaling.factor"));
+            y.put("original_max_position_embeddings", integer(meta, a + "rope.scaling.original_context_length"));
+            y.put("beta_fast", 32);
+            y.put("beta_slow", 1);
+            double mscaleAllDim = Math.round(number(meta, a + "rope.scaling.yarn_log_multiplier") * 10 * 1e6) / 1e6;
+            y.put("mscale", mscaleAllDim);
+            y.put("mscale_all_dim", mscaleAllDim);
+        }
+        common(c, model, options);
+        return c;
+    }
+
+    private static void common(ObjectNode c, RandomModel model, Options options) {
         c.put("tie_word_embeddings", !model.tensors().containsKey("output.weight"));
         c.put("hidden_act", "silu");
         c.put("torch_dtype", options.matrices() == TensorType.F32 ? "float32" : "bfloat16");
@@ -318,7 +464,6 @@ public final class HfFolderWriter {
             q.put("activation_scheme", "dynamic");
             q.putArray("weight_block_size").add(FP8_BLOCK).add(FP8_BLOCK);
         }
-        JSON.writerWithDefaultPrettyPrinter().writeValue(folder.resolve("config.json").toFile(), c);
     }
 
     /** tokenizer.json (byte-level BPE, GPT-2 pre-tokenizer) and tokenizer_config.json from the model's vocabulary. */

@@ -177,7 +177,7 @@ class SafetensorsTwinTest {
     }
 
     /** Logits of the prompt's last token and of each greedy step after it. */
-    private static float[][] greedy(Model model) {
+    static float[][] greedy(Model model) {
         float[][] out = new float[STEPS][];
         try (Session session = model.openSession()) {
             float[] logits = session.process(PROMPT);
@@ -191,7 +191,7 @@ class SafetensorsTwinTest {
         return out;
     }
 
-    private static int[] ids(float[][] logits) {
+    static int[] ids(float[][] logits) {
         int[] ids = new int[logits.length];
         for (int i = 0; i < logits.length; i++) {
             ids[i] = argmax(logits[i]);
@@ -199,7 +199,7 @@ class SafetensorsTwinTest {
         return ids;
     }
 
-    private static int argmax(float[] logits) {
+    static int argmax(float[] logits) {
         int best = 0;
         for (int i = 1; i < logits.length; i++) {
             if (logits[i] > logits[best]) {

@@ -5,6 +5,7 @@ import dev.petrel.api.kernel.ComputeStream;
 import dev.petrel.api.kernel.KernelBackend;
 import dev.petrel.api.kernel.Op;
 import dev.petrel.api.kernel.Tensor;
+import dev.petrel.api.quant.BlockScales;
 import dev.petrel.api.weights.TensorInfo;
 import dev.petrel.api.weights.TensorType;
 import dev.petrel.api.weights.WeightSource;
@@ -29,7 +30,8 @@ import java.util.List;
  *       {@code mla-absorbed} reads).</li>
  * </ul>
  *
- * Value rows keep their type and bytes (they are whole rows in both layouts). Transposed and
+ * Value rows keep their type and bytes (they are whole rows in both layouts; block-scaled
+ * ones get a scale per row, their 128-row blocks being broken up). Transposed and
  * joined tensors are F32: a quantized block cannot be transposed, and F32 holds the
  * dequantized values exactly. The file's tensors are dequantized with the backend's own
  * GET_ROWS, so the values are those the backend would compute with, and are not kept.
@@ -65,7 +67,7 @@ final class MlaLayouts implements AutoCloseable {
                 }
             }
         }
-        Tensor wkB = upload(prefix + "attn_k_b (from attn_kv_b)", floats(kb), TensorType.F32, dn, r, heads);
+        Tensor wkB = upload(prefix + "attn_k_b (from attn_kv_b)", floats(kb), TensorType.F32, null, dn, r, heads);
 
         // Value rows move whole, in the file's type.
         long rowBytes = kvB.type().rowBytes(r);
@@ -75,7 +77,8 @@ final class MlaLayouts implements AutoCloseable {
             long from = (long) (h * (dn + dv) + dn) * rowBytes;
             MemorySegment.copy(file, from, rows, (long) h * dv * rowBytes, dv * rowBytes);
         }
-        Tensor wvB = upload(prefix + "attn_v_b (from attn_kv_b)", rows, kvB.type(), r, dv, heads);
+        BlockScales vScales = source.scales(kvB).map(sc -> rowScales(sc, heads, dn, dv, r)).orElse(null);
+        Tensor wvB = upload(prefix + "attn_v_b (from attn_kv_b)", rows, kvB.type(), vScales, r, dv, heads);
         requireSupport(wkB, Op.MATMUL_HEADS);
         requireSupport(wvB, Op.MATMUL_HEADS);
         return new Split(wkB, wvB);
@@ -98,7 +101,7 @@ final class MlaLayouts implements AutoCloseable {
                 System.arraycopy(vb, r * (e + dv * h), kv, r * (h * (dn + dv) + dn + e), r);
             }
         }
-        Tensor wkvB = upload(name, floats(kv), TensorType.F32, r, (long) heads * (dn + dv));
+        Tensor wkvB = upload(name, floats(kv), TensorType.F32, null, r, (long) heads * (dn + dv));
         requireSupport(wkvB, Op.MATMUL);
         return wkvB;
     }
@@ -143,7 +146,9 @@ final class MlaLayouts implements AutoCloseable {
             throw new UnsupportedOperationException(source.location() + ": " + info.name() + ": type " + info.type()
                     + " cannot be read back by kernel backend '" + backend.name() + "' to convert the MLA layout");
         }
-        try (Tensor table = backend.uploadWeights(info.name(), info.type(), new long[] {length, rows}, source.data(info));
+        // block-scaled weights (FP8) read back with their scales: the values the file means
+        try (Tensor table = backend.uploadWeights(info.name(), info.type(), new long[] {length, rows}, source.data(info),
+                source.scales(info).orElse(null));
                 ComputeStream stream = backend.openStream()) {
             int[] all = new int[rows];
             Arrays.setAll(all, i -> i);
@@ -161,9 +166,28 @@ final class MlaLayouts implements AutoCloseable {
         return data;
     }
 
+    /**
+     * Scales of the value rows moved out of a block-scaled {@code attn_kv_b}: they leave their
+     * blocks' rows (a head's {@code dv} rows follow its {@code dn} key rows), so each row gets
+     * its own scale per column block.
+     */
+    private static BlockScales rowScales(BlockScales kv, int heads, int dn, int dv, int r) {
+        long across = Math.ceilDiv(r, kv.blockColumns());
+        MemorySegment data = Arena.ofAuto().allocate(4L * heads * dv * across, 64);
+        for (int h = 0; h < heads; h++) {
+            for (int e = 0; e < dv; e++) {
+                long fileRow = (long) h * (dn + dv) + dn + e;
+                for (long b = 0; b < across; b++) {
+                    data.setAtIndex(FLOAT, ((long) h * dv + e) * across + b, kv.scale(fileRow, b * kv.blockColumns()));
+                }
+            }
+        }
+        return new BlockScales(data, 1, kv.blockColumns(), dv, r);
+    }
+
     /** Uploads derived bytes, kept alive by the tensor's memory as long as the backend uses them in place. */
-    private Tensor upload(String name, MemorySegment data, TensorType type, long... dims) {
-        Tensor t = backend.uploadWeights(name, type, dims, data);
+    private Tensor upload(String name, MemorySegment data, TensorType type, BlockScales scales, long... dims) {
+        Tensor t = backend.uploadWeights(name, type, dims, data, scales);
         placed.add(t);
         bytes += t.byteSize();
         return t;

@@ -137,9 +137,9 @@ final class HfArchitecture {
     /** DeepSeek-V2/V3: MLA and DeepSeekMoE keys; returns the routed expert count. */
     private static int deepseek(HfConfig c, Map<String, Object> m, String a) {
         m.put(a + "leading_dense_block_count", c.nonNegative("first_k_dense_replace", 0));
-        if (c.has("q_lora_rank")) {
-            m.put(a + "attention.q_lora_rank", c.count("q_lora_rank"));
-        }
+        // null (V2-Lite) means uncompressed queries: say 0 rather than leave the key out, which
+        // llama.cpp reads as "lite" only for V2-Lite's 27 layers
+        m.put(a + "attention.q_lora_rank", c.has("q_lora_rank") ? c.count("q_lora_rank") : 0L);
         long kvLoraRank = c.count("kv_lora_rank");
         long nope = c.count("qk_nope_head_dim");
         long rope = c.count("qk_rope_head_dim");

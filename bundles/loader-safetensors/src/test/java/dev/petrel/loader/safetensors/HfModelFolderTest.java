@@ -306,7 +306,7 @@ class HfModelFolderTest {
         Path m = deepseek("v2", config, false, 4, null);
         try (HfModelFolder folder = HfModelFolder.open(m)) {
             Metadata md = folder.metadata();
-            assertFalse(md.contains("deepseek2.attention.q_lora_rank"));
+            assertEquals(0, md.integer("deepseek2.attention.q_lora_rank"), "null: queries not compressed");
             assertFalse(md.contains("deepseek2.expert_group_count"));
             assertEquals(1, md.integer("deepseek2.expert_gating_func"), "softmax");
             assertArrayEquals(new long[] {32, 24}, folder.requireTensor("blk.0.attn_q.weight").dims());
@@ -319,6 +319,32 @@ class HfModelFolderTest {
         ModelFormatException e = assertThrows(ModelFormatException.class, () -> HfModelFolder.open(m));
         assertTrue(e.getMessage().contains("blk.1.ffn_gate_exps.weight: experts [0, 1, 2] found in the shards, but "
                 + "config.json says there are 4"), e.getMessage());
+    }
+
+    @Test
+    void moreExperts_thanConfigSays_namesTheTensorAndTheCount() throws IOException {
+        Path m = deepseek("more", DEEPSEEK_V3, true, 5, null);
+        ModelFormatException e = assertThrows(ModelFormatException.class, () -> HfModelFolder.open(m));
+        assertTrue(e.getMessage().contains("blk.1.ffn_gate_exps.weight: experts [0, 1, 2, 3, 4] found in the shards, "
+                + "but config.json says there are 4 (0 to 3)"), e.getMessage());
+    }
+
+    @Test
+    void fp8AttentionWeights_withoutTheirScales_areNamed() throws IOException {
+        String v2Lite = DEEPSEEK_V3.replace("\"q_lora_rank\":24,", "\"q_lora_rank\":null,")
+                .replace("DeepseekV3ForCausalLM", "DeepseekV2ForCausalLM");
+        for (String[] c : new String[][] {
+                {"kvb", "v3", "model.layers.1.self_attn.kv_b_proj.weight"},
+                {"qa", "v3", "model.layers.0.self_attn.q_a_proj.weight"},
+                {"kva", "v2", "model.layers.0.self_attn.kv_a_proj_with_mqa.weight"},
+                {"q", "v2", "model.layers.1.self_attn.q_proj.weight"},
+                {"shexp", "v2", "model.layers.1.mlp.shared_experts.down_proj.weight"}}) {
+            boolean v3 = c[1].equals("v3");
+            Path m = deepseek("noscale-" + c[0], v3 ? DEEPSEEK_V3 : v2Lite, v3, 4, c[2]);
+            ModelFormatException e = assertThrows(ModelFormatException.class, () -> HfModelFolder.open(m));
+            assertTrue(e.getMessage().contains(c[2] + ": an F8_E4M3 weight needs its block scales " + c[2]
+                    + "_scale_inv, which no shard holds"), e.getMessage());
+        }
     }
 
     @Test

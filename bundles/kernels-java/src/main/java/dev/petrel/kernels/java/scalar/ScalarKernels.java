@@ -70,6 +70,11 @@ public final class ScalarKernels implements OpKernels {
     @Override
     public void matmulExperts(HostTensor w, long firstWeightRow, int outLength, HostTensor x, int[] xRows,
             HostTensor out, int[] outRows, Workspace workspace) {
+        if (w.scales().isPresent()) {
+            // block-scaled experts (FP8): the dot of matmul applies each expert's scales
+            matmul(w, firstWeightRow, outLength, x, xRows, out, outRows, workspace);
+            return;
+        }
         QuantKernel kernel = QuantKernel.scalar(w.type());
         int n = (int) w.dim(0);
         long weightRowBytes = w.rowBytes();
