@@ -201,6 +201,41 @@ __global__ void copy_float(const unsigned char* src, int srcType, long srcRow, l
     }
 }
 
+// One matrix per head (mode 0: matrix r % heads for row r of x) or per chosen expert (mode 1:
+// matrix ids[r], x row r, or r / k when x has one row per token); grid (nOut, rows of out).
+__global__ void matmul_select(const unsigned char* w, int type, long rowBytes, long matrixBytes, const float* x,
+        float* out, int nIn, int nOut, int mode, int heads, const int* ids, int k, int xPerToken) {
+    int o = blockIdx.x;
+    long r = blockIdx.y;
+    long m = mode == 0 ? r % heads : ids[r];
+    long xr = mode == 1 && xPerToken ? r / k : r;
+    const unsigned char* row = w + m * matrixBytes + (long) o * rowBytes;
+    const float* xs = x + xr * nIn;
+    float acc = 0.0f;
+    for (int i = threadIdx.x; i < nIn; i += blockDim.x) acc += weight_at(row, type, i) * xs[i];
+    acc = block_sum(acc);
+    if (threadIdx.x == 0) out[r * nOut + o] = acc;
+}
+
+// MoE scatter: out[:, t] = sum_j weights[j, t] * expertOut[:, j, t]; grid (T).
+__global__ void moe_combine_f32(const float* expertOut, const float* weights, float* out, int n, int k) {
+    int t = blockIdx.x;
+    for (int i = threadIdx.x; i < n; i += blockDim.x) {
+        float acc = 0.0f;
+        for (int j = 0; j < k; j++) acc += weights[(long) t * k + j] * expertOut[((long) t * k + j) * n + i];
+        out[(long) t * n + i] = acc;
+    }
+}
+
+// out[:, h, t] = a[:, h, t] ++ b[:, h (or 0 when b has one head), t]; grid (heads, T).
+__global__ void concat_f32(const float* a, const float* b, float* out, int na, int nb, int heads, int bHeads) {
+    int h = blockIdx.x, t = blockIdx.y;
+    const float* ar = a + ((long) t * heads + h) * na;
+    const float* br = b + ((long) t * bHeads + (bHeads == 1 ? 0 : h)) * nb;
+    float* o = out + ((long) t * heads + h) * (na + nb);
+    for (int i = threadIdx.x; i < na + nb; i += blockDim.x) o[i] = i < na ? ar[i] : br[i - na];
+}
+
 // ---- attention -------------------------------------------------------------------------
 
 // RoPE on {d, heads, T} rows without YaRN: pair (i, i + dims/2) for NeoX, (2i, 2i + 1) for

@@ -37,11 +37,11 @@ import jcuda.driver.JCudaDriver;
  * kernels-native's PTX on one CUDA stream per session. Registered by {@link CudaProbe} only
  * where a GPU is usable.
  *
- * <p>Supported: GET_ROWS and MATMUL of F32, F16, BF16, Q8_0 and Q4_0 weights; ADD, MUL, SCALE,
- * SIGMOID, SILU_MUL, RMS_NORM, SOFTMAX, ARGMAX on F32; ROPE without YaRN; ATTENTION over F32,
- * F16 and BF16 caches; COPY between float types (and of whole rows of any type). Not yet:
- * MATMUL_HEADS, MATMUL_EXPERTS, MOE_ROUTE, MOE_COMBINE, CONCAT, FP8 weights, YaRN: MLA and MoE
- * models stay on the Java backends ({@link #supports} says so before a model is placed).
+ * <p>Supported: GET_ROWS, MATMUL, MATMUL_HEADS and MATMUL_EXPERTS of F32, F16, BF16, Q8_0 and
+ * Q4_0 weights; ADD, MUL, SCALE, SIGMOID, SILU_MUL, RMS_NORM, SOFTMAX, ARGMAX, MOE_COMBINE and
+ * CONCAT on F32; ROPE without YaRN; ATTENTION over F32, F16 and BF16 caches; COPY between float
+ * types (and of whole blocks of any type). Not yet: MOE_ROUTE, FP8 weights, YaRN: models that
+ * need them stay on the Java backends ({@link #supports} says so before a model is placed).
  */
 final class CudaKernelBackend implements KernelBackend {
 
@@ -51,7 +51,8 @@ final class CudaKernelBackend implements KernelBackend {
             TensorType.Q4_0);
     static final Set<TensorType> FLOATS = Set.of(TensorType.F32, TensorType.F16, TensorType.BF16);
     static final List<String> FUNCTIONS = List.of("binary_f32", "scale_f32", "sigmoid_f32", "silu_mul_f32",
-            "rms_norm_f32", "softmax_f32", "argmax_f32", "matmul", "get_rows", "copy_float", "rope_f32", "attention");
+            "rms_norm_f32", "softmax_f32", "argmax_f32", "matmul", "get_rows", "copy_float", "rope_f32", "attention",
+            "matmul_select", "moe_combine_f32", "concat_f32");
 
     private final CUcontext context;
     private final CUdevice cuDevice;
@@ -123,13 +124,14 @@ final class CudaKernelBackend implements KernelBackend {
     @Override
     public boolean supports(Op op, TensorType... types) {
         return switch (op) {
-            case GET_ROWS, MATMUL -> types.length <= 1 && (types.length == 0 || WEIGHTS.contains(types[0]));
+            case GET_ROWS, MATMUL, MATMUL_HEADS, MATMUL_EXPERTS ->
+                    types.length <= 1 && (types.length == 0 || WEIGHTS.contains(types[0]));
             case ATTENTION -> types.length <= 1 && (types.length == 0 || FLOATS.contains(types[0]));
             case COPY -> types.length < 2 ? types.length == 0 || holds(types[0])
                     : (types[0] == types[1] && holds(types[0])) || (FLOATS.contains(types[0]) && FLOATS.contains(types[1]));
-            case ADD, MUL, SCALE, SIGMOID, SILU_MUL, RMS_NORM, SOFTMAX, ARGMAX, ROPE ->
+            case ADD, MUL, SCALE, SIGMOID, SILU_MUL, RMS_NORM, SOFTMAX, ARGMAX, ROPE, MOE_COMBINE, CONCAT ->
                     types.length == 0 || (types.length == 1 && types[0] == TensorType.F32);
-            case MATMUL_HEADS, MATMUL_EXPERTS, MOE_ROUTE, MOE_COMBINE, CONCAT -> false;
+            case MOE_ROUTE -> false;
         };
     }
 

@@ -153,12 +153,44 @@ final class CudaStream implements ComputeStream {
 
     @Override
     public void matmulHeads(Tensor w, Tensor x, Tensor out) {
-        throw unsupported(Op.MATMUL_HEADS);
+        CudaTensor wt = own(w, "matmulHeads", "w");
+        CudaTensor xt = f32(x, "matmulHeads", "x");
+        CudaTensor o = f32(out, "matmulHeads", "out");
+        supported(Op.MATMUL_HEADS, wt.type());
+        int nIn = toInt(wt.dim(0));
+        int nOut = toInt(wt.dim(1));
+        int heads = toInt(wt.dim(2));
+        if (wt.rank() != 3 || xt.dim(0) != nIn || xt.dim(1) != heads || o.dim(0) != nOut || o.dim(1) != heads
+                || o.dim(2) != xt.dim(2)) {
+            throw new IllegalArgumentException("matmulHeads: w " + Arrays.toString(wt.dims()) + ", x "
+                    + Arrays.toString(xt.dims()) + ", out " + Arrays.toString(o.dims()) + " disagree");
+        }
+        long rowBytes = wt.type().rowBytes(nIn);
+        launch("matmul_select", nOut, toInt(o.rows()), wt.pointer(), code(wt.type()), rowBytes, rowBytes * nOut,
+                xt.pointer(), o.pointer(), nIn, nOut, 0, heads, new CUdeviceptr(), 1, 0);
     }
 
     @Override
     public void matmulExperts(Tensor w, Tensor x, Tensor ids, Tensor out) {
-        throw unsupported(Op.MATMUL_EXPERTS);
+        CudaTensor wt = own(w, "matmulExperts", "w");
+        CudaTensor xt = f32(x, "matmulExperts", "x");
+        CudaTensor it = own(ids, "matmulExperts", "ids");
+        CudaTensor o = f32(out, "matmulExperts", "out");
+        supported(Op.MATMUL_EXPERTS, wt.type());
+        int nIn = toInt(wt.dim(0));
+        int nOut = toInt(wt.dim(1));
+        int k = toInt(it.dim(0));
+        boolean perToken = xt.dim(1) == 1;
+        if (wt.rank() != 3 || it.type() != TensorType.I32 || xt.dim(0) != nIn || (!perToken && xt.dim(1) != k)
+                || xt.dim(2) != it.dim(1) || o.dim(0) != nOut || o.dim(1) != k || o.dim(2) != it.dim(1)) {
+            throw new IllegalArgumentException("matmulExperts: w " + Arrays.toString(wt.dims()) + ", x "
+                    + Arrays.toString(xt.dims()) + ", ids " + Arrays.toString(it.dims()) + ", out "
+                    + Arrays.toString(o.dims()) + " disagree");
+        }
+        // Expert ids are not checked against E on the device; the router writes them in range.
+        long rowBytes = wt.type().rowBytes(nIn);
+        launch("matmul_select", nOut, toInt(o.rows()), wt.pointer(), code(wt.type()), rowBytes, rowBytes * nOut,
+                xt.pointer(), o.pointer(), nIn, nOut, 1, 1, it.pointer(), k, perToken ? 1 : 0);
     }
 
     @Override
@@ -290,7 +322,16 @@ final class CudaStream implements ComputeStream {
 
     @Override
     public void moeCombine(Tensor expertOut, Tensor weights, Tensor out) {
-        throw unsupported(Op.MOE_COMBINE);
+        CudaTensor e = f32(expertOut, "moeCombine", "expertOut");
+        CudaTensor wt = f32(weights, "moeCombine", "weights");
+        CudaTensor o = f32(out, "moeCombine", "out");
+        int n = toInt(e.dim(0));
+        int k = toInt(e.dim(1));
+        if (wt.dim(0) != k || wt.dim(1) != e.dim(2) || o.dim(0) != n || o.rows() != e.dim(2)) {
+            throw new IllegalArgumentException("moeCombine: expertOut " + Arrays.toString(e.dims()) + ", weights "
+                    + Arrays.toString(wt.dims()) + ", out " + Arrays.toString(o.dims()) + " disagree");
+        }
+        launch("moe_combine_f32", toInt(e.dim(2)), 1, e.pointer(), wt.pointer(), o.pointer(), n, k);
     }
 
     @Override
@@ -342,7 +383,18 @@ final class CudaStream implements ComputeStream {
 
     @Override
     public void concat(Tensor a, Tensor b, Tensor out) {
-        throw unsupported(Op.CONCAT);
+        CudaTensor at = f32(a, "concat", "a");
+        CudaTensor bt = f32(b, "concat", "b");
+        CudaTensor o = f32(out, "concat", "out");
+        int heads = toInt(at.dim(1));
+        int bHeads = toInt(bt.dim(1));
+        if ((bHeads != heads && bHeads != 1) || bt.dim(2) != at.dim(2) || o.dim(0) != at.dim(0) + bt.dim(0)
+                || o.dim(1) != heads || o.dim(2) != at.dim(2)) {
+            throw new IllegalArgumentException("concat: a " + Arrays.toString(at.dims()) + ", b "
+                    + Arrays.toString(bt.dims()) + ", out " + Arrays.toString(o.dims()) + " disagree");
+        }
+        launch("concat_f32", heads, toInt(at.dim(2)), at.pointer(), bt.pointer(), o.pointer(), toInt(at.dim(0)),
+                toInt(bt.dim(0)), heads, bHeads);
     }
 
     // ---- helpers -------------------------------------------------------------------------
