@@ -11,6 +11,7 @@ import dev.petrel.attention.GqaAttention;
 import dev.petrel.engine.arch.LlamaArchitecture;
 import dev.petrel.engine.arch.Qwen2Architecture;
 import dev.petrel.engine.arch.Qwen3Architecture;
+import dev.petrel.experts.MixtureOfExperts;
 import dev.petrel.experts.SwiGluFeedForward;
 import dev.petrel.kernels.java.HostBackend;
 import dev.petrel.kernels.java.VectorKernelBackend;
@@ -143,7 +144,7 @@ public final class SwapBenchmark {
         GqaAttention gqa = new GqaAttention();
         SwiGluFeedForward ffn = new SwiGluFeedForward();
         engine.addProvider(new GgufWeightSourceProvider());
-        engine.addArchitecture(new LlamaArchitecture(gqa, ffn), Map.of("arch", "llama"));
+        engine.addArchitecture(new LlamaArchitecture(gqa, ffn, new MixtureOfExperts()), Map.of("arch", "llama"));
         engine.addArchitecture(new Qwen2Architecture(gqa, ffn), Map.of("arch", "qwen2"));
         engine.addArchitecture(new Qwen3Architecture(gqa, ffn), Map.of("arch", "qwen3"));
         engine.setTokenizers(new PetrelTokenizerFactory());
