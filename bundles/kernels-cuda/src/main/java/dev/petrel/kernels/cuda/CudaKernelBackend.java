@@ -50,6 +50,7 @@ final class CudaKernelBackend implements KernelBackend {
     private final CUcontext context;
     private final CUdevice cuDevice;
     private final CUmodule module;
+    private final KernelSignatures signatures;
     private final Map<String, CUfunction> functions = new ConcurrentHashMap<>();
     private final Device device;
     private final Map<BufferUsage, AtomicLong> held = new EnumMap<>(BufferUsage.class);
@@ -58,7 +59,9 @@ final class CudaKernelBackend implements KernelBackend {
     private int open;
     private volatile int state;   // 0 open, 1 draining, 2 closed
 
-    private CudaKernelBackend(CUcontext context, CUdevice cuDevice, CUmodule module, Device device) {
+    private CudaKernelBackend(CUcontext context, CUdevice cuDevice, CUmodule module, Device device,
+            KernelSignatures signatures) {
+        this.signatures = signatures;
         this.context = context;
         this.cuDevice = cuDevice;
         this.module = module;
@@ -97,7 +100,8 @@ final class CudaKernelBackend implements KernelBackend {
             String deviceName = new String(name, StandardCharsets.US_ASCII).trim().replace("\0", "");
             Device device = new Device("cuda:" + index + " " + deviceName, "cuda", memory[0], Math.max(1, sms[0]), false,
                     Set.of("sm_" + major + minor, "f16", "bf16", MEMORY_BANDWIDTH + bandwidth));
-            return new CudaKernelBackend(context, cuDevice, module, device);
+            return new CudaKernelBackend(context, cuDevice, module, device,
+                    KernelSignatures.parse(new String(ptx, StandardCharsets.US_ASCII)));
         } catch (RuntimeException e) {
             JCudaDriver.cuDevicePrimaryCtxRelease(cuDevice);
             throw e;
@@ -270,6 +274,10 @@ final class CudaKernelBackend implements KernelBackend {
     /** The driver API's context is per thread: every entry point makes ours current. */
     void makeCurrent() {
         JCudaDriver.cuCtxSetCurrent(context);
+    }
+
+    KernelSignatures signatures() {
+        return signatures;
     }
 
     CUfunction function(String name) {

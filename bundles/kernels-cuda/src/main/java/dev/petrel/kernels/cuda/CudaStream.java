@@ -479,6 +479,7 @@ final class CudaStream implements ComputeStream {
     /** Launches {@code name} on a (gx, gy) grid of 256-thread blocks with these arguments, in order. */
     private void launch(String name, int gx, int gy, Object... args) {
         backend.checkUsable();
+        backend.signatures().check(name, args);
         backend.makeCurrent();
         Pointer[] params = new Pointer[args.length];
         for (int i = 0; i < args.length; i++) {
