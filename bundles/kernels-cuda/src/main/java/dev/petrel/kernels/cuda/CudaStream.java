@@ -302,7 +302,7 @@ final class CudaStream implements ComputeStream {
         CUdeviceptr factors = new CUdeviceptr();
         if (freqFactors != null) {
             CudaTensor f = f32(freqFactors, "rope", "freqFactors");
-            if (f.elementCount() != params.dimensions() / 2) {
+            if (f.elementCount() < params.dimensions() / 2) {
                 throw new IllegalArgumentException("rope: " + f.elementCount() + " frequency factors for "
                         + params.dimensions() / 2 + " pairs");
             }
@@ -386,7 +386,9 @@ final class CudaStream implements ComputeStream {
                     + " groups; the cuda router takes at most " + CudaSupport.MAX_EXPERTS + " in "
                     + CudaSupport.MAX_GROUPS);
         }
-        if (used > experts || experts % routing.groupCount() != 0 || it.type() != TensorType.I32
+        // the groups kept must hold the experts used, else the top-k would pick dropped experts
+        if (used > experts || experts % routing.groupCount() != 0
+                || used > routing.groupsUsed() * (experts / routing.groupCount()) || it.type() != TensorType.I32
                 || it.dim(0) != used || it.rows() != tokens || wt.dim(0) != used || wt.rows() != tokens) {
             throw new IllegalArgumentException("moeRoute: logits " + Arrays.toString(lt.dims()) + ", " + used
                     + " used in " + routing.groupCount() + " groups, ids " + Arrays.toString(it.dims()) + " (I32), weights "
