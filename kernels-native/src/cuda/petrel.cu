@@ -30,7 +30,22 @@ __device__ __forceinline__ unsigned short float_to_bf16(float f) {
     return (unsigned short) ((bits + 0x7fffu + ((bits >> 16) & 1u)) >> 16);   // nearest even
 }
 
-// Element i of a weight row of the given type (0 F32, 1 F16, 2 BF16, 8 Q8_0, 9 Q4_0).
+// FP8 E4M3 ("e4m3fn"): the 7 magnitude bits moved into a float's exponent and mantissa and
+// rebiased by 2^(127-7), exact for subnormal codes too; 0x7F/0xFF are NaN (as F8E4M3Kernel).
+__device__ __forceinline__ float e4m3_to_float(unsigned char b) {
+    int magnitude = b & 0x7f;
+    if (magnitude == 0x7f) return __int_as_float(0x7fc00000);
+    float value = __int_as_float(magnitude << 20) * 0x1p120f;
+    return (b & 0x80) ? -value : value;
+}
+
+// The correctly rounded float of e^x, as the Java reference's expf ((float) Math.exp(x)).
+__device__ __forceinline__ float exp_rounded(float x) {
+    return (float) exp((double) x);
+}
+
+// Element i of a weight row of the given type (0 F32, 1 F16, 2 BF16, 8 Q8_0, 9 Q4_0, 100 F8_E4M3
+// unscaled: the block scales are applied by the callers).
 __device__ __forceinline__ float weight_at(const unsigned char* row, int type, long i) {
     switch (type) {
         case 0: return ((const float*) row)[i];
@@ -46,6 +61,7 @@ __device__ __forceinline__ float weight_at(const unsigned char* row, int type, l
             int q = j < 16 ? (block[2 + j] & 0x0f) : (block[2 + j - 16] >> 4);
             return half_at(block) * (float) (q - 8);
         }
+        case 100: return e4m3_to_float(row[i]);
         default: return 0.0f;
     }
 }
@@ -236,12 +252,154 @@ __global__ void concat_f32(const float* a, const float* b, float* out, int na, i
     for (int i = threadIdx.x; i < na + nb; i += blockDim.x) o[i] = i < na ? ar[i] : br[i - na];
 }
 
+// ---- block-scaled FP8 ------------------------------------------------------------------
+
+// Block scales as dev.petrel.api.quant.BlockScales: F32 {ceil(cols / bc), ceil(rows / br),
+// matrices}; row counts through the stacked matrices of `rows` rows each.
+__device__ __forceinline__ float block_scale(const float* scales, int blockRows, int blockColumns, long rows,
+        long columns, long row, long column) {
+    long matrix = row / rows, r = row % rows;
+    long across = (columns + blockColumns - 1) / blockColumns;
+    long down = (rows + blockRows - 1) / blockRows;
+    return scales[(matrix * down + r / blockRows) * across + column / blockColumns];
+}
+
+// FP8 E4M3 matrix product with block scales, as F8E4M3Kernel.dotScaled: per block of
+// blockColumns columns the unscaled dot, then sum = fma(scale, blockDot, sum) in column order.
+// mode 0: plain matmul (matrix 0, x row r); 1: per head (matrix r % heads); 2: per chosen
+// expert (matrix ids[r], x row r or r / k when xPerToken). Scale rows start at scaleRow0 (a
+// view's first row). grid (nOut, rows of out).
+__global__ void matmul_f8(const unsigned char* w, const float* x, float* out, int nIn, int nOut, int mode,
+        int heads, const int* ids, int k, int xPerToken, const float* scales, long scaleRow0, int blockRows,
+        int blockColumns, long scaleRows) {
+    int o = blockIdx.x;
+    long r = blockIdx.y;
+    long m = mode == 0 ? 0 : mode == 1 ? r % heads : ids[r];
+    long xr = mode == 2 && xPerToken ? r / k : r;
+    long wRow = m * nOut + o;
+    const unsigned char* row = w + wRow * (long) nIn;
+    const float* xs = x + xr * nIn;
+    float sum = 0.0f;
+    for (int c0 = 0; c0 < nIn; c0 += blockColumns) {
+        int end = min(nIn, c0 + blockColumns);
+        float partial = 0.0f;
+        for (int i = c0 + threadIdx.x; i < end; i += blockDim.x) partial += e4m3_to_float(row[i]) * xs[i];
+        partial = block_sum(partial);
+        sum = fmaf(block_scale(scales, blockRows, blockColumns, scaleRows, nIn, scaleRow0 + wRow, c0), partial, sum);
+    }
+    if (threadIdx.x == 0) out[r * nOut + o] = sum;
+}
+
+// out[:, t] = decode(table row ids[t]) * its block scales, as Rows.dequantize; grid (T).
+__global__ void get_rows_f8(const unsigned char* table, const int* ids, float* out, int n, const float* scales,
+        long scaleRow0, int blockRows, int blockColumns, long scaleRows) {
+    long id = ids[blockIdx.x];
+    const unsigned char* row = table + id * n;
+    float* dst = out + (long) blockIdx.x * n;
+    for (int i = threadIdx.x; i < n; i += blockDim.x) {
+        dst[i] = e4m3_to_float(row[i]) * block_scale(scales, blockRows, blockColumns, scaleRows, n, scaleRow0 + id, i);
+    }
+}
+
+// ---- MoE router ------------------------------------------------------------------------
+
+#define MAX_EXPERTS 1024
+#define MAX_GROUPS 64
+
+// MOE_ROUTE of one token per block, as the scalar MoeRouter: gating (softmax: max, e^(x - max)
+// summed in double, one reciprocal in double rounded to float; or sigmoid), selection scores
+// plus the optional bias, group limit (a group scores the sum of its two best), top `used`
+// (higher first, lower id on ties), weights = unbiased probabilities, over their sum (double,
+// clamped below at 2^-14) when normalize, times scale. One thread does the token's work in the
+// reference's order: a router row is a few hundred values, and the ordered loops keep ties and
+// roundings identical to the reference. grid (T).
+__global__ void moe_route(const float* logits, const float* bias, int* ids, float* weights, int experts, int sigmoid,
+        int used, int groups, int groupsUsed, int normalize, float scale) {
+    __shared__ float p[MAX_EXPERTS];
+    __shared__ float s[MAX_EXPERTS];
+    __shared__ float groupScores[MAX_GROUPS];
+    __shared__ int kept[MAX_GROUPS];
+    if (threadIdx.x != 0) return;
+    long t = blockIdx.x;
+    const float* row = logits + t * experts;
+    if (sigmoid) {
+        for (int e = 0; e < experts; e++) p[e] = 1.0f / (1.0f + exp_rounded(-row[e]));
+    } else {
+        float best = -INFINITY;
+        for (int e = 0; e < experts; e++) {
+            p[e] = row[e] * 1.0f;
+            best = fmaxf(best, p[e]);
+        }
+        double total = 0.0;
+        for (int e = 0; e < experts; e++) {
+            float v = exp_rounded(p[e] - best);
+            total += v;
+            p[e] = v;
+        }
+        float normalizer = (float) (1.0 / total);
+        for (int e = 0; e < experts; e++) p[e] *= normalizer;
+    }
+    for (int e = 0; e < experts; e++) s[e] = bias ? p[e] + bias[e] : p[e];
+    if (groups > 1) {
+        int size = experts / groups;
+        for (int g = 0; g < groups; g++) {
+            float first = -INFINITY, second = -INFINITY;
+            for (int e = g * size; e < (g + 1) * size; e++) {
+                if (s[e] > first) {
+                    second = first;
+                    first = s[e];
+                } else if (s[e] > second) {
+                    second = s[e];
+                }
+            }
+            groupScores[g] = first + second;
+            kept[g] = 0;
+        }
+        for (int i = 0; i < groupsUsed; i++) {
+            int best = -1;
+            for (int g = 0; g < groups; g++) {
+                if (!kept[g] && (best < 0 || groupScores[g] > groupScores[best])) best = g;
+            }
+            kept[best] = 1;
+        }
+        for (int g = 0; g < groups; g++) {
+            if (!kept[g]) {
+                for (int e = g * size; e < (g + 1) * size; e++) s[e] = -INFINITY;
+            }
+        }
+    }
+    double sum = 0.0;
+    for (int j = 0; j < used; j++) {
+        int best = 0;
+        for (int e = 1; e < experts; e++) {
+            if (s[e] > s[best]) best = e;
+        }
+        s[best] = -INFINITY;
+        ids[t * used + j] = best;
+        weights[t * used + j] = p[best];
+        sum += p[best];
+    }
+    float total = fmaxf((float) sum, 6.103515625e-5f);
+    for (int j = 0; j < used; j++) {
+        float v = weights[t * used + j];
+        if (normalize) v = v / total;
+        weights[t * used + j] = v * scale;
+    }
+}
+
 // ---- attention -------------------------------------------------------------------------
 
-// RoPE on {d, heads, T} rows without YaRN: pair (i, i + dims/2) for NeoX, (2i, 2i + 1) for
-// normal; theta = pos * base^(-2i/dims) / factor_i. grid (heads, T).
+// RoPE on {d, heads, T} rows, as the Java reference's RopeAngles: pair p (elements (p, p +
+// dims/2) for NeoX, (2p, 2p + 1) for normal) of the token at position pos turns by theta_p,
+// where theta starts at pos and is multiplied p times by thetaScale in float (ggml's rope
+// cache), divided by factors[p], then mixed by YaRN: interpolated = freqScale * theta; with
+// extFactor != 0, mix = ramp(p) * extFactor over [corrLow, corrHigh] and theta = interpolated *
+// (1 - mix) + theta * mix. cos/sin are scaled by magnitude (attnFactor, times YaRN's
+// 1 + 0.1 ln(1 / freqScale)). The host computes thetaScale, the correction range and magnitude
+// with the reference's own Java expressions (CudaRope). grid (heads, T).
 __global__ void rope_f32(const float* x, float* out, int d, int heads, int position0, int column, int dims,
-        int neox, float freqBase, float freqScale, const float* factors) {
+        int neox, float thetaScale, float freqScale, const float* factors, float extFactor, float corrLow,
+        float corrHigh, float magnitude) {
     int h = blockIdx.x, t = blockIdx.y;
     long base = ((long) t * heads + h) * d;
     for (int i = threadIdx.x; i < d; i += blockDim.x) {
@@ -249,13 +407,24 @@ __global__ void rope_f32(const float* x, float* out, int d, int heads, int posit
     }
     __syncthreads();
     for (int p = threadIdx.x; p < dims / 2; p += blockDim.x) {
-        float theta = (position0 + t) * freqScale * powf(freqBase, -2.0f * p / dims) / (factors ? factors[p] : 1.0f);
-        float c = cosf(theta), s = sinf(theta);
+        float theta = (float) (position0 + t);
+        for (int j = 0; j < p; j++) theta = __fmul_rn(theta, thetaScale);
+        float extrapolated = __fdiv_rn(theta, factors ? factors[p] : 1.0f);
+        float interpolated = __fmul_rn(freqScale, extrapolated);
+        float angle = interpolated;
+        if (extFactor != 0.0f) {
+            // _rn intrinsics: no fused multiply-adds, so the angle rounds as the reference's does
+            float y = __fdiv_rn((float) p - corrLow, fmaxf(0.001f, corrHigh - corrLow));
+            float mix = __fmul_rn(1.0f - fminf(1.0f, fmaxf(0.0f, y)), extFactor);
+            angle = __fadd_rn(__fmul_rn(interpolated, 1.0f - mix), __fmul_rn(extrapolated, mix));
+        }
+        float c = (float) cos((double) angle) * magnitude;
+        float s = (float) sin((double) angle) * magnitude;
         long i0 = base + column + (neox ? p : 2 * p);
         long i1 = base + column + (neox ? p + dims / 2 : 2 * p + 1);
         float a = x[i0], b = x[i1];
-        out[i0] = a * c - b * s;
-        out[i1] = a * s + b * c;
+        out[i0] = __fsub_rn(__fmul_rn(a, c), __fmul_rn(b, s));
+        out[i1] = __fadd_rn(__fmul_rn(a, s), __fmul_rn(b, c));
     }
 }
 

@@ -37,26 +37,20 @@ import jcuda.driver.JCudaDriver;
  * kernels-native's PTX on one CUDA stream per session. Registered by {@link CudaProbe} only
  * where a GPU is usable.
  *
- * <p>Supported: GET_ROWS, MATMUL, MATMUL_HEADS and MATMUL_EXPERTS of F32, F16, BF16, Q8_0 and
- * Q4_0 weights; ADD, MUL, SCALE, SIGMOID, SILU_MUL, RMS_NORM, SOFTMAX, ARGMAX, MOE_COMBINE and
- * CONCAT on F32; ROPE without YaRN; ATTENTION over F32, F16 and BF16 caches; COPY between float
- * types (and of whole blocks of any type). Not yet: MOE_ROUTE, FP8 weights, YaRN: models that
- * need them stay on the Java backends ({@link #supports} says so before a model is placed).
+ * <p>Supported ({@link CudaSupport}): GET_ROWS, MATMUL, MATMUL_HEADS and MATMUL_EXPERTS of F32,
+ * F16, BF16, Q8_0, Q4_0 and block-scaled FP8 E4M3 weights; ADD, MUL, SCALE, SIGMOID, SILU_MUL,
+ * RMS_NORM, SOFTMAX, ARGMAX, MOE_ROUTE, MOE_COMBINE and CONCAT on F32; ROPE with YaRN;
+ * ATTENTION over F32, F16 and BF16 caches (value rows longer than the value length: MLA's
+ * latent cache); COPY between float types (and of whole blocks of any type).
  */
 final class CudaKernelBackend implements KernelBackend {
 
     /** Capability prefix giving the device's memory bandwidth in GB/s, from its clock and bus width. */
     static final String MEMORY_BANDWIDTH = "memory-bandwidth-gbs=";
-    static final Set<TensorType> WEIGHTS = Set.of(TensorType.F32, TensorType.F16, TensorType.BF16, TensorType.Q8_0,
-            TensorType.Q4_0);
-    static final Set<TensorType> FLOATS = Set.of(TensorType.F32, TensorType.F16, TensorType.BF16);
-    static final List<String> FUNCTIONS = List.of("binary_f32", "scale_f32", "sigmoid_f32", "silu_mul_f32",
-            "rms_norm_f32", "softmax_f32", "argmax_f32", "matmul", "get_rows", "copy_float", "rope_f32", "attention",
-            "matmul_select", "moe_combine_f32", "concat_f32");
-
     private final CUcontext context;
     private final CUdevice cuDevice;
     private final CUmodule module;
+    private final KernelSignatures signatures;
     private final Map<String, CUfunction> functions = new ConcurrentHashMap<>();
     private final Device device;
     private final Map<BufferUsage, AtomicLong> held = new EnumMap<>(BufferUsage.class);
@@ -65,7 +59,9 @@ final class CudaKernelBackend implements KernelBackend {
     private int open;
     private volatile int state;   // 0 open, 1 draining, 2 closed
 
-    private CudaKernelBackend(CUcontext context, CUdevice cuDevice, CUmodule module, Device device) {
+    private CudaKernelBackend(CUcontext context, CUdevice cuDevice, CUmodule module, Device device,
+            KernelSignatures signatures) {
+        this.signatures = signatures;
         this.context = context;
         this.cuDevice = cuDevice;
         this.module = module;
@@ -73,7 +69,7 @@ final class CudaKernelBackend implements KernelBackend {
         for (BufferUsage u : BufferUsage.values()) {
             held.put(u, new AtomicLong());
         }
-        for (String name : FUNCTIONS) {
+        for (String name : CudaSupport.FUNCTIONS) {
             CUfunction f = new CUfunction();
             JCudaDriver.cuModuleGetFunction(f, module, name);
             functions.put(name, f);
@@ -104,7 +100,8 @@ final class CudaKernelBackend implements KernelBackend {
             String deviceName = new String(name, StandardCharsets.US_ASCII).trim().replace("\0", "");
             Device device = new Device("cuda:" + index + " " + deviceName, "cuda", memory[0], Math.max(1, sms[0]), false,
                     Set.of("sm_" + major + minor, "f16", "bf16", MEMORY_BANDWIDTH + bandwidth));
-            return new CudaKernelBackend(context, cuDevice, module, device);
+            return new CudaKernelBackend(context, cuDevice, module, device,
+                    KernelSignatures.parse(new String(ptx, StandardCharsets.US_ASCII)));
         } catch (RuntimeException e) {
             JCudaDriver.cuDevicePrimaryCtxRelease(cuDevice);
             throw e;
@@ -123,28 +120,15 @@ final class CudaKernelBackend implements KernelBackend {
 
     @Override
     public boolean supports(Op op, TensorType... types) {
-        return switch (op) {
-            case GET_ROWS, MATMUL, MATMUL_HEADS, MATMUL_EXPERTS ->
-                    types.length <= 1 && (types.length == 0 || WEIGHTS.contains(types[0]));
-            case ATTENTION -> types.length <= 1 && (types.length == 0 || FLOATS.contains(types[0]));
-            case COPY -> types.length < 2 ? types.length == 0 || holds(types[0])
-                    : (types[0] == types[1] && holds(types[0])) || (FLOATS.contains(types[0]) && FLOATS.contains(types[1]));
-            case ADD, MUL, SCALE, SIGMOID, SILU_MUL, RMS_NORM, SOFTMAX, ARGMAX, ROPE, MOE_COMBINE, CONCAT ->
-                    types.length == 0 || (types.length == 1 && types[0] == TensorType.F32);
-            case MOE_ROUTE -> false;
-        };
-    }
-
-    boolean holds(TensorType type) {
-        return WEIGHTS.contains(type) || type == TensorType.I32;
+        return CudaSupport.supports(op, types);
     }
 
     @Override
     public Tensor uploadWeights(String name, TensorType type, long[] dims, MemorySegment data, BlockScales scales) {
-        if (scales != null || !WEIGHTS.contains(type)) {
-            throw new UnsupportedOperationException("weight " + name + ": " + type
-                    + (scales != null ? " with block scales" : "") + " cannot be held by the cuda backend");
+        if (!CudaSupport.WEIGHTS.contains(type)) {
+            throw new UnsupportedOperationException("weight " + name + ": " + type + " cannot be held by the cuda backend");
         }
+        checkScales(name, type, dims, scales);
         CudaTensor tensor = (CudaTensor) allocate(name, BufferUsage.WEIGHTS, type, dims);
         if (data.byteSize() != tensor.byteSize()) {
             tensor.close();
@@ -152,13 +136,49 @@ final class CudaKernelBackend implements KernelBackend {
                     + " dims " + Arrays.toString(dims) + " take " + tensor.byteSize());
         }
         copyIn(data, tensor.pointer(), null);
-        return tensor;
+        if (scales == null) {
+            return tensor;
+        }
+        // The scales travel twice: on the device for the kernels, and a host copy for
+        // Tensor.scales() (a transfer to another backend reads them there).
+        long scaleBytes = 4 * scales.scalesPerMatrix() * (tensor.rows() / scales.rows());
+        MemorySegment host = Arena.ofAuto().allocate(scaleBytes, 4).copyFrom(scales.data().asSlice(0, scaleBytes));
+        DeviceMemory device;
+        try {
+            device = allocateMemory(name + ".scales", BufferUsage.WEIGHTS, scaleBytes);
+        } catch (RuntimeException e) {
+            tensor.close();
+            throw e;
+        }
+        copyIn(host, device.pointer(), null);
+        BlockScales held = new BlockScales(host, scales.blockRows(), scales.blockColumns(), scales.rows(), scales.columns());
+        return tensor.withScales(new CudaTensor.Scales(held, device));
+    }
+
+    /** FP8 weights need block scales describing whole matrices of their rows; other types take none. */
+    static void checkScales(String name, TensorType type, long[] dims, BlockScales scales) {
+        boolean scaled = type == TensorType.F8_E4M3;
+        if (scaled != (scales != null)) {
+            throw new IllegalArgumentException("weight " + name + ": " + type + (scaled
+                    ? " values need their block scales (weight_scale_inv); none were given" : " takes no block scales"));
+        }
+        if (!scaled) {
+            return;
+        }
+        long rows = Arrays.stream(dims).skip(1).reduce(1, Math::multiplyExact);
+        if (scales.columns() != dims[0] || rows % scales.rows() != 0
+                || scales.data().byteSize() < 4 * scales.scalesPerMatrix() * (rows / scales.rows())) {
+            throw new IllegalArgumentException("weight " + name + " " + Arrays.toString(dims)
+                    + ": its block scales describe matrices of " + scales.rows() + " x " + scales.columns() + " in "
+                    + scales.data().byteSize() + " bytes, expected rows of " + dims[0] + " and "
+                    + 4 * scales.scalesPerMatrix() * Math.max(1, rows / scales.rows()) + " bytes or more");
+        }
     }
 
     @Override
     public Tensor allocate(String name, BufferUsage usage, TensorType type, long... dims) {
         checkUsable();
-        if (!holds(type)) {
+        if (!CudaSupport.holds(type)) {
             throw new UnsupportedOperationException("tensor " + name + ": type " + type + " cannot be held by the cuda backend");
         }
         if (dims.length == 0 || Arrays.stream(dims).anyMatch(d -> d < 1) || dims[0] % type.blockSize() != 0) {
@@ -254,6 +274,10 @@ final class CudaKernelBackend implements KernelBackend {
     /** The driver API's context is per thread: every entry point makes ours current. */
     void makeCurrent() {
         JCudaDriver.cuCtxSetCurrent(context);
+    }
+
+    KernelSignatures signatures() {
+        return signatures;
     }
 
     CUfunction function(String name) {

@@ -7,6 +7,7 @@ import dev.petrel.api.kernel.MoeRouting;
 import dev.petrel.api.kernel.Op;
 import dev.petrel.api.kernel.RopeParams;
 import dev.petrel.api.kernel.Tensor;
+import dev.petrel.api.quant.BlockScales;
 import dev.petrel.api.weights.TensorType;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
@@ -131,6 +132,13 @@ final class CudaStream implements ComputeStream {
             throw new IllegalArgumentException("getRows: out " + Arrays.toString(o.dims()) + " must be {" + n + ", "
                     + i.elementCount() + "} and ids I32");
         }
+        if (t.type() == TensorType.F8_E4M3) {
+            CudaTensor.Scales s = scales(t, "getRows");
+            BlockScales b = s.host();
+            launch("get_rows_f8", toInt(i.elementCount()), 1, t.pointer(), i.pointer(), o.pointer(), n,
+                    s.device().pointer(), t.firstRow(), b.blockRows(), b.blockColumns(), b.rows());
+            return;
+        }
         launch("get_rows", toInt(i.elementCount()), 1, t.pointer(), code(t.type()), t.type().rowBytes(n), i.pointer(),
                 o.pointer(), n);
     }
@@ -146,6 +154,10 @@ final class CudaStream implements ComputeStream {
         if (xt.dim(0) != nIn || o.dim(0) != nOut || o.rows() != xt.rows()) {
             throw new IllegalArgumentException("matmul: w " + Arrays.toString(wt.dims()) + ", x "
                     + Arrays.toString(xt.dims()) + ", out " + Arrays.toString(o.dims()) + " disagree");
+        }
+        if (wt.type() == TensorType.F8_E4M3) {
+            matmulF8(wt, xt, o, "matmul", nIn, nOut, toInt(xt.rows()), 0, 1, new CUdeviceptr(), 1, false);
+            return;
         }
         launch("matmul", nOut, toInt(xt.rows()), wt.pointer(), code(wt.type()), wt.type().rowBytes(nIn), xt.pointer(),
                 o.pointer(), nIn, nOut);
@@ -164,6 +176,10 @@ final class CudaStream implements ComputeStream {
                 || o.dim(2) != xt.dim(2)) {
             throw new IllegalArgumentException("matmulHeads: w " + Arrays.toString(wt.dims()) + ", x "
                     + Arrays.toString(xt.dims()) + ", out " + Arrays.toString(o.dims()) + " disagree");
+        }
+        if (wt.type() == TensorType.F8_E4M3) {
+            matmulF8(wt, xt, o, "matmulHeads", nIn, nOut, toInt(o.rows()), 1, heads, new CUdeviceptr(), 1, false);
+            return;
         }
         long rowBytes = wt.type().rowBytes(nIn);
         launch("matmul_select", nOut, toInt(o.rows()), wt.pointer(), code(wt.type()), rowBytes, rowBytes * nOut,
@@ -188,9 +204,37 @@ final class CudaStream implements ComputeStream {
                     + Arrays.toString(o.dims()) + " disagree");
         }
         // Expert ids are not checked against E on the device; the router writes them in range.
+        if (wt.type() == TensorType.F8_E4M3) {
+            matmulF8(wt, xt, o, "matmulExperts", nIn, nOut, toInt(o.rows()), 2, 1, it.pointer(), k, perToken);
+            return;
+        }
         long rowBytes = wt.type().rowBytes(nIn);
         launch("matmul_select", nOut, toInt(o.rows()), wt.pointer(), code(wt.type()), rowBytes, rowBytes * nOut,
                 xt.pointer(), o.pointer(), nIn, nOut, 1, 1, it.pointer(), k, perToken ? 1 : 0);
+    }
+
+    /**
+     * The FP8 kernel for the three products (mode 0 plain, 1 per head, 2 per expert): rows of
+     * stacked matrices of {@code nOut} rows, the scales applied per block inside the dot.
+     */
+    private void matmulF8(CudaTensor w, CudaTensor x, CudaTensor out, String what, int nIn, int nOut, int outRows,
+            int mode, int heads, CUdeviceptr ids, int k, boolean perToken) {
+        CudaTensor.Scales s = scales(w, what);
+        BlockScales b = s.host();
+        if (b.columns() != nIn) {
+            throw new IllegalArgumentException(what + ": " + w.name() + " has rows of " + nIn
+                    + " elements, its block scales describe rows of " + b.columns());
+        }
+        launch("matmul_f8", nOut, outRows, w.pointer(), x.pointer(), out.pointer(), nIn, nOut, mode, heads, ids, k,
+                perToken ? 1 : 0, s.device().pointer(), w.firstRow(), b.blockRows(), b.blockColumns(), b.rows());
+    }
+
+    private static CudaTensor.Scales scales(CudaTensor t, String what) {
+        CudaTensor.Scales s = t.blockScales();
+        if (s == null) {
+            throw new IllegalArgumentException(what + ": FP8 tensor " + t.name() + " has no block scales");
+        }
+        return s;
     }
 
     @Override
@@ -251,18 +295,24 @@ final class CudaStream implements ComputeStream {
         CudaTensor xt = f32(x, "rope", "x");
         CudaTensor o = f32(out, "rope", "out");
         sameCount(xt, o, "rope");
-        if (params.extFactor() != 0f || params.attnFactor() != 1f) {
-            throw new UnsupportedOperationException("rope: YaRN (ext factor " + params.extFactor()
-                    + ") is not implemented on the cuda backend");
-        }
         if (column < 0 || column + params.dimensions() > xt.dim(0)) {
             throw new IllegalArgumentException("rope: columns [" + column + ", " + (column + params.dimensions())
                     + ") outside rows of " + xt.dim(0));
         }
-        CUdeviceptr factors = freqFactors == null ? new CUdeviceptr() : f32(freqFactors, "rope", "freqFactors").pointer();
+        CUdeviceptr factors = new CUdeviceptr();
+        if (freqFactors != null) {
+            CudaTensor f = f32(freqFactors, "rope", "freqFactors");
+            if (f.elementCount() < params.dimensions() / 2) {
+                throw new IllegalArgumentException("rope: " + f.elementCount() + " frequency factors for "
+                        + params.dimensions() / 2 + " pairs");
+            }
+            factors = f.pointer();
+        }
+        CudaRope c = CudaRope.of(params);
         launch("rope_f32", toInt(xt.dim(1)), toInt(xt.rows() / xt.dim(1)), xt.pointer(), o.pointer(), toInt(xt.dim(0)),
                 toInt(xt.dim(1)), position0, column, params.dimensions(), params.mode() == RopeParams.Mode.NEOX ? 1 : 0,
-                params.freqBase(), params.freqScale(), factors);
+                c.thetaScale(), params.freqScale(), factors, params.extFactor(), c.correctionLow(), c.correctionHigh(),
+                c.magnitude());
     }
 
     @Override
@@ -317,7 +367,36 @@ final class CudaStream implements ComputeStream {
 
     @Override
     public void moeRoute(Tensor logits, Tensor bias, MoeRouting routing, Tensor ids, Tensor weights) {
-        throw unsupported(Op.MOE_ROUTE);
+        CudaTensor lt = f32(logits, "moeRoute", "logits");
+        CudaTensor it = own(ids, "moeRoute", "ids");
+        CudaTensor wt = f32(weights, "moeRoute", "weights");
+        int experts = toInt(lt.dim(0));
+        long tokens = lt.rows();
+        int used = routing.used();
+        CUdeviceptr b = new CUdeviceptr();   // null: no score-correction bias
+        if (bias != null) {
+            CudaTensor bt = f32(bias, "moeRoute", "bias");
+            if (bt.elementCount() != experts) {
+                throw new IllegalArgumentException("moeRoute: bias of " + bt.elementCount() + " for " + experts + " experts");
+            }
+            b = bt.pointer();
+        }
+        if (experts > CudaSupport.MAX_EXPERTS || routing.groupCount() > CudaSupport.MAX_GROUPS) {
+            throw new UnsupportedOperationException("moeRoute: " + experts + " experts in " + routing.groupCount()
+                    + " groups; the cuda router takes at most " + CudaSupport.MAX_EXPERTS + " in "
+                    + CudaSupport.MAX_GROUPS);
+        }
+        // the groups kept must hold the experts used, else the top-k would pick dropped experts
+        if (used > experts || experts % routing.groupCount() != 0
+                || used > routing.groupsUsed() * (experts / routing.groupCount()) || it.type() != TensorType.I32
+                || it.dim(0) != used || it.rows() != tokens || wt.dim(0) != used || wt.rows() != tokens) {
+            throw new IllegalArgumentException("moeRoute: logits " + Arrays.toString(lt.dims()) + ", " + used
+                    + " used in " + routing.groupCount() + " groups, ids " + Arrays.toString(it.dims()) + " (I32), weights "
+                    + Arrays.toString(wt.dims()) + " disagree");
+        }
+        launch("moe_route", toInt(tokens), 1, lt.pointer(), b, it.pointer(), wt.pointer(), experts,
+                routing.gating() == MoeRouting.Gating.SIGMOID ? 1 : 0, used, routing.groupCount(), routing.groupsUsed(),
+                routing.normalize() ? 1 : 0, routing.scale());
     }
 
     @Override
@@ -402,6 +481,7 @@ final class CudaStream implements ComputeStream {
     /** Launches {@code name} on a (gx, gy) grid of 256-thread blocks with these arguments, in order. */
     private void launch(String name, int gx, int gy, Object... args) {
         backend.checkUsable();
+        backend.signatures().check(name, args);
         backend.makeCurrent();
         Pointer[] params = new Pointer[args.length];
         for (int i = 0; i < args.length; i++) {
@@ -442,10 +522,6 @@ final class CudaStream implements ComputeStream {
         }
     }
 
-    private static UnsupportedOperationException unsupported(Op op) {
-        return new UnsupportedOperationException(op + " is not implemented on the cuda backend yet");
-    }
-
     private static void sameCount(Tensor a, Tensor b, String op) {
         if (a.elementCount() != b.elementCount() || a.dim(0) != b.dim(0)) {
             throw new IllegalArgumentException(op + ": " + a.name() + " " + Arrays.toString(a.dims()) + " and " + b.name()
@@ -471,15 +547,7 @@ final class CudaStream implements ComputeStream {
         return Math.toIntExact(v);
     }
 
-    /** The kernels' type codes: ggml ids for the weight types, 2 for BF16. */
     private static int code(TensorType type) {
-        return switch (type) {
-            case F32 -> 0;
-            case F16 -> 1;
-            case BF16 -> 2;
-            case Q8_0 -> 8;
-            case Q4_0 -> 9;
-            default -> throw new UnsupportedOperationException(type + " is not read by the cuda kernels");
-        };
+        return CudaSupport.code(type);
     }
 }

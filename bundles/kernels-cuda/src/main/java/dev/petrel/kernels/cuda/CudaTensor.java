@@ -20,14 +20,28 @@ final class CudaTensor implements Tensor {
     private final TensorType type;
     private final long[] dims;
     private final boolean owner;
+    private final Scales scales;   // null unless block-scaled (FP8)
+
+    /**
+     * The block scales of a block-scaled weight: the host copy {@link #scales()} hands out and
+     * the same floats on the device, owned by the weight's owning tensor.
+     */
+    record Scales(BlockScales host, CudaKernelBackend.DeviceMemory device) {
+    }
 
     CudaTensor(CudaKernelBackend backend, CudaKernelBackend.DeviceMemory memory, long offset, String name,
             TensorType type, long[] dims, boolean owner) {
-        this(backend, memory, memory.pointer(), offset, name, type, dims, owner);
+        this(backend, memory, memory.pointer(), offset, name, type, dims, owner, null);
     }
 
     CudaTensor(CudaKernelBackend backend, CudaKernelBackend.DeviceMemory memory, CUdeviceptr base, long offset,
             String name, TensorType type, long[] dims, boolean owner) {
+        this(backend, memory, base, offset, name, type, dims, owner, null);
+    }
+
+    private CudaTensor(CudaKernelBackend backend, CudaKernelBackend.DeviceMemory memory, CUdeviceptr base, long offset,
+            String name, TensorType type, long[] dims, boolean owner, Scales scales) {
+        this.scales = scales;
         this.backend = backend;
         this.memory = memory;
         this.base = base;
@@ -36,6 +50,21 @@ final class CudaTensor implements Tensor {
         this.type = type;
         this.dims = dims;
         this.owner = owner;
+    }
+
+    /** This owning tensor with its block scales attached (they are freed with it). */
+    CudaTensor withScales(Scales s) {
+        return new CudaTensor(backend, memory, base, offset, name, type, dims, owner, s);
+    }
+
+    /** The block scales, or null. */
+    Scales blockScales() {
+        return scales;
+    }
+
+    /** The row of the owning weight where this view's rows start: where its scales start. */
+    long firstRow() {
+        return offset / type.rowBytes(dims[0]);
     }
 
     /** The device address of the first byte. */
@@ -71,7 +100,7 @@ final class CudaTensor implements Tensor {
 
     @Override
     public Optional<BlockScales> scales() {
-        return Optional.empty();
+        return Optional.ofNullable(scales).map(Scales::host);
     }
 
     @Override
@@ -84,7 +113,7 @@ final class CudaTensor implements Tensor {
         long[] view = dims.clone();
         view[outer] = count;
         long step = outer == 0 ? type.rowBytes(first) : first * (byteSize() / dims[outer]);
-        return new CudaTensor(backend, memory, base, offset + step, name, type, view, false);
+        return new CudaTensor(backend, memory, base, offset + step, name, type, view, false, scales);
     }
 
     @Override
@@ -94,7 +123,7 @@ final class CudaTensor implements Tensor {
             throw new IllegalArgumentException("reshape of tensor " + name + " " + Arrays.toString(dims) + " to "
                     + Arrays.toString(newDims));
         }
-        return new CudaTensor(backend, memory, base, offset, name, type, newDims.clone(), false);
+        return new CudaTensor(backend, memory, base, offset, name, type, newDims.clone(), false, scales);
     }
 
     /** Frees the device memory if this is the owning tensor; views and scratch free nothing. */
@@ -102,6 +131,9 @@ final class CudaTensor implements Tensor {
     public void close() {
         if (owner && memory != null) {
             memory.free();
+            if (scales != null) {
+                scales.device().free();
+            }
         }
     }
 }
