@@ -312,37 +312,57 @@ final class EngineSession implements Session {
 
     /**
      * Runs the ids not yet in the cache through the model, in batches of at most the model's
-     * batch limit, under the request's lease on the backend.
+     * batch limit, under the request's lease on the backend. A backend whose bounded wait for
+     * its leases ran out (a step slower than that wait) frees its memory under the step: the
+     * cache is lost with it, so the session follows the model and runs the sequence again,
+     * bounded by the same wait as a move.
      *
-     * @return the logits of the last id ({@code everyToken} false), or of every id run
+     * @return the logits of the last id ({@code everyToken} false), or of every id not yet
+     *         cached when called
      */
     private float[][] evaluate(boolean everyToken) {
-        int vocab = model.vocabularySize();
-        try {
-            // the token boundary: follow the model if it moved, then hold its backend
-            holdCurrent();
-            float[][] result = new float[everyToken ? size - cached : 1][];
-            int row = 0;
-            ForwardPass pass = placement.pass();
-            while (cached < size) {
-                int count = Math.min(model.batchLimit(), size - cached);
-                stream.resetScratch();
-                Tensor logits = stream.scratch("logits", TensorType.F32, vocab, everyToken ? count : 1);
-                pass.forward(stream, cache, Arrays.copyOfRange(tokens, cached, cached + count), cached, logits);
-                cached += count;
-                if (everyToken) {
-                    float[] all = stream.readFloats(logits);
-                    for (int t = 0; t < count; t++) {
-                        result[row++] = Arrays.copyOfRange(all, t * vocab, (t + 1) * vocab);
-                    }
-                } else if (cached == size) {
-                    result[0] = stream.readFloats(logits);
+        int wanted = everyToken ? size - cached : 1;
+        float[][] result = new float[wanted][];   // rows survive a retry that kept the cache
+        long deadline = System.nanoTime() + MOVE_WAIT_MS * 1_000_000;
+        while (true) {
+            try {
+                evaluateOnce(everyToken, result);
+                return result;
+            } catch (BackendUnavailableException e) {
+                if (System.nanoTime() > deadline) {
+                    throw new PetrelException(model.location() + ": kernel backend '" + placement.backend().name()
+                            + "' went away during a step and no other backend took over within " + MOVE_WAIT_MS
+                            + " ms: " + e.getMessage(), e);
                 }
+                endRequest();   // the lease on the departed backend
+                pause(deadline, e);
             }
-            return result;
-        } catch (BackendUnavailableException e) {
-            throw new PetrelException(model.location() + ": kernel backend '" + placement.backend().name()
-                    + "' went away during a step: " + e.getMessage(), e);
+        }
+    }
+
+    private void evaluateOnce(boolean everyToken, float[][] result) {
+        int vocab = model.vocabularySize();
+        // the token boundary: follow the model if it moved, then hold its backend
+        holdCurrent();
+        int firstWanted = size - result.length;   // position of the first row asked for
+        ForwardPass pass = placement.pass();
+        while (cached < size) {
+            int count = Math.min(model.batchLimit(), size - cached);
+            stream.resetScratch();
+            Tensor logits = stream.scratch("logits", TensorType.F32, vocab, everyToken ? count : 1);
+            int first = cached;
+            pass.forward(stream, cache, Arrays.copyOfRange(tokens, first, first + count), first, logits);
+            if (everyToken) {
+                float[] all = stream.readFloats(logits);
+                for (int t = 0; t < count; t++) {
+                    if (first + t >= firstWanted) {   // a lost cache recomputes earlier positions too
+                        result[first + t - firstWanted] = Arrays.copyOfRange(all, t * vocab, (t + 1) * vocab);
+                    }
+                }
+            } else if (first + count == size) {
+                result[0] = stream.readFloats(logits);
+            }
+            cached = first + count;   // only once its logits are read: a retry redoes the batch
         }
     }
 
