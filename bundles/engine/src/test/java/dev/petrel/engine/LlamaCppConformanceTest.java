@@ -61,7 +61,7 @@ class LlamaCppConformanceTest {
             // GQA ratio 2 with head dim 128, and ratio 4 (8 query heads over 2 KV heads).
             cases.add(Arguments.of(base.withShape(256, 2, 2, 1, 128, 512), "java"));
             cases.add(Arguments.of(base.withShape(512, 2, 8, 2, 64, 512), "java"));
-            for (TensorType type : List.of(TensorType.F16, TensorType.Q8_0, TensorType.Q4_0)) {
+            for (TensorType type : List.of(TensorType.F16, TensorType.BF16, TensorType.Q8_0, TensorType.Q4_0)) {
                 cases.add(Arguments.of(base.withType(type), "java"));
             }
         }
