@@ -21,7 +21,6 @@ import dev.petrel.api.weights.TensorType;
 import dev.petrel.api.weights.WeightSource;
 import dev.petrel.engine.arch.WeightPlacer.Shape;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -44,10 +43,6 @@ import java.util.Set;
  */
 final class DeepSeek2Decoder implements ForwardPass {
 
-    /** One block: its attention and either a dense FFN or experts. */
-    record Block(Tensor attnNorm, AttentionWeights.Mla attention, Tensor ffnNorm, DenseWeights dense, MoeWeights moe) {
-    }
-
     private final WeightSource source;
     private final ModelConfig config;
     private final boolean splitLayout;
@@ -58,13 +53,12 @@ final class DeepSeek2Decoder implements ForwardPass {
     private final WeightPlacer weights;
     private final MlaLayouts derived;
     private final Tensor tokenEmbd;
-    private final List<Block> blocks;
-    private final Tensor outputNorm;
+    private final DecoderStack stack;   // the forward loop, shared with the other architectures
     private final Tensor output;
 
     private DeepSeek2Decoder(WeightSource source, ModelConfig config, boolean splitLayout, AttentionStrategy attention,
             FeedForward feedForward, Experts experts, KernelBackend backend, WeightPlacer weights, MlaLayouts derived,
-            Tensor tokenEmbd, List<Block> blocks, Tensor outputNorm, Tensor output) {
+            Tensor tokenEmbd, List<DecoderStack.Block> blocks, Tensor outputNorm, Tensor output) {
         this.source = source;
         this.config = config;
         this.splitLayout = splitLayout;
@@ -75,9 +69,9 @@ final class DeepSeek2Decoder implements ForwardPass {
         this.weights = weights;
         this.derived = derived;
         this.tokenEmbd = tokenEmbd;
-        this.blocks = List.copyOf(blocks);
-        this.outputNorm = outputNorm;
         this.output = output;
+        this.stack = new DecoderStack(config, attention, feedForward, experts, backend, tokenEmbd, blocks,
+                outputNorm, output);
     }
 
     /** Checks every tensor against the config and places the weights on {@code backend}. */
@@ -115,7 +109,7 @@ final class DeepSeek2Decoder implements ForwardPass {
                     config.vocabularySize()));
             MoeConfig moe = config.moe();
             boolean bias = false;
-            List<Block> blocks = new ArrayList<>(config.blockCount());
+            List<DecoderStack.Block> blocks = new ArrayList<>(config.blockCount());
             for (int i = 0; i < config.blockCount(); i++) {
                 String p = "blk." + i + ".";
                 Tensor wq = null;
@@ -170,7 +164,7 @@ final class DeepSeek2Decoder implements ForwardPass {
                             w.matrix(use(used, p + "ffn_gate.weight"), Shape.of("n_embd", n, ff, config.feedForwardLength())),
                             w.matrix(use(used, p + "ffn_up.weight"), Shape.of("n_embd", n, ff, config.feedForwardLength())),
                             w.matrix(use(used, p + "ffn_down.weight"), Shape.of(ff, config.feedForwardLength(), "n_embd", n)));
-                    blocks.add(new Block(attnNorm, attn, ffnNorm, dense, null));
+                    blocks.add(new DecoderStack.Block(attnNorm, attn, ffnNorm, dense, null));
                     continue;
                 }
                 int e = moe.expertCount();
@@ -200,7 +194,7 @@ final class DeepSeek2Decoder implements ForwardPass {
                             w.matrix(use(used, p + "ffn_up_shexp.weight"), Shape.of("n_embd", n, ffShared, sharedLength)),
                             w.matrix(use(used, p + "ffn_down_shexp.weight"), Shape.of(ffShared, sharedLength, "n_embd", n)));
                 }
-                blocks.add(new Block(attnNorm, attn, ffnNorm, null,
+                blocks.add(new DecoderStack.Block(attnNorm, attn, ffnNorm, null,
                         new MoeWeights(router, probsBias, gate, up, down, shared, null)));
             }
             Tensor outputNorm = w.vector(use(used, "output_norm.weight"), Shape.of("n_embd", n));
@@ -241,63 +235,7 @@ final class DeepSeek2Decoder implements ForwardPass {
 
     @Override
     public void forward(ComputeStream stream, KvCache cache, int[] tokens, int position0, Tensor logits) {
-        int count = tokens.length;
-        checkBatch(cache, tokens, position0, logits);
-        long n = config.embeddingLength();
-        float eps = config.normEps();
-
-        Tensor ids = stream.scratch("ids", TensorType.I32, count);
-        Tensor x = stream.scratch("x", TensorType.F32, n, count);    // the residual stream {n_embd, T}
-        Tensor h = stream.scratch("h", TensorType.F32, n, count);    // a sub-layer's normalised input
-        Tensor y = stream.scratch("y", TensorType.F32, n, count);    // a sub-layer's output
-        stream.write(tokens, ids);
-        stream.getRows(tokenEmbd, ids, x);
-
-        for (int i = 0; i < blocks.size(); i++) {
-            Block block = blocks.get(i);
-            stream.rmsNorm(x, block.attnNorm(), eps, h);
-            attention.forward(stream, config.attention(), block.attention(), cache.layer(i), h, position0, y);
-            stream.add(x, y, x);
-
-            stream.rmsNorm(x, block.ffnNorm(), eps, h);
-            if (block.moe() != null) {
-                experts.forward(stream, config.moe(), block.moe(), h, y);
-            } else {
-                feedForward.forward(stream, block.dense(), h, y);
-            }
-            stream.add(x, y, x);
-        }
-
-        long wanted = logits.dim(1);
-        Tensor last = x.slice(count - wanted, wanted);
-        Tensor lastNormed = h.slice(count - wanted, wanted);
-        stream.rmsNorm(last, outputNorm, eps, lastNormed);
-        stream.matmul(output, lastNormed, logits);
-    }
-
-    private void checkBatch(KvCache cache, int[] tokens, int position0, Tensor logits) {
-        if (tokens.length == 0) {
-            throw new IllegalArgumentException("an empty batch");
-        }
-        for (int id : tokens) {
-            if (id < 0 || id >= config.vocabularySize()) {
-                throw new IllegalArgumentException("token id " + id + " is outside the vocabulary [0, "
-                        + config.vocabularySize() + ")");
-            }
-        }
-        if (position0 < 0 || (long) position0 + tokens.length > cache.contextLength()) {
-            throw new IllegalArgumentException("positions [" + position0 + ", " + (position0 + tokens.length)
-                    + ") do not fit the context of " + cache.contextLength());
-        }
-        if (cache.layerCount() != blocks.size() || cache.backend() != backend) {
-            throw new IllegalArgumentException("the cache is not one of this pass (" + cache.layerCount()
-                    + " layers on " + cache.backend().name() + ")");
-        }
-        long rows = logits.dim(1);
-        if (logits.dim(0) != config.vocabularySize() || logits.rank() > 2 || (rows != 1 && rows != tokens.length)) {
-            throw new IllegalArgumentException("logits must be {" + config.vocabularySize() + ", 1} or {"
-                    + config.vocabularySize() + ", " + tokens.length + "}, found " + Arrays.toString(logits.dims()));
-        }
+        stack.forward(stream, cache, tokens, position0, logits);
     }
 
     @Override
@@ -346,7 +284,7 @@ final class DeepSeek2Decoder implements ForwardPass {
             bytes -= tokenEmbd.byteSize() - tokenEmbd.type().rowBytes(tokenEmbd.dim(0));
         }
         MoeConfig moe = config.moe();
-        for (Block block : blocks) {
+        for (DecoderStack.Block block : stack.blocks()) {
             if (block.moe() != null) {
                 long routed = block.moe().gate().byteSize() + block.moe().up().byteSize() + block.moe().down().byteSize();
                 bytes -= routed / moe.expertCount() * (moe.expertCount() - moe.routing().used());

@@ -24,31 +24,13 @@ import java.util.List;
 
 /**
  * The forward pass of a decoder (llama, qwen2, qwen3; with experts llama/Mixtral, qwen2moe,
- * qwen3moe) on one kernel backend.
+ * qwen3moe) on one kernel backend: GQA attention over the KV cache, dense or MoE blocks,
+ * run by {@link DecoderStack}; this class places and checks the weights.
  *
- * <pre>
- * x = token_embd[ids]                                   {n_embd, T}
- * for each block:
- *     x += attention(rms_norm(x) * attn_norm)           GQA over the KV cache, RoPE
- *     h = rms_norm(x) * ffn_norm
- *     x += down(silu(gate h) * up h)                    dense block
- *       or experts(h)                                   MoE block: routed (+ shared) experts
- * logits = output · (rms_norm(x) * output_norm)         {n_vocab, T or 1}
- * </pre>
- *
- * Every step runs as ops on the backend: weights stay where they were placed, activations in
+ * <p>Every step runs as ops on the backend: weights stay where they were placed, activations in
  * the stream's scratch tensors, and only the logits are read back by the caller.
  */
 public final class DenseDecoder implements ForwardPass {
-
-    /** One transformer block's weights. */
-    record Block(
-            Tensor attnNorm,                  // {n_embd}
-            AttentionWeights.Gqa attention,   // wq {n_embd, H*dk}, wk/wv {n_embd, Hkv*dk}, wo {H*dv, n_embd}
-            Tensor ffnNorm,                   // {n_embd}
-            DenseWeights ffn,                 // gate/up {n_embd, n_ff}, down {n_ff, n_embd}; null in a MoE block
-            MoeWeights moe) {                 // the experts of a MoE block, else null
-    }
 
     private final WeightSource source;
     private final ModelConfig config;
@@ -60,13 +42,12 @@ public final class DenseDecoder implements ForwardPass {
     private final WeightPlacer weights;
 
     private final Tensor tokenEmbd;    // {n_embd, n_vocab}
-    private final List<Block> blocks;
-    private final Tensor outputNorm;   // {n_embd}
+    private final DecoderStack stack;   // the forward loop, shared with the other architectures
     private final Tensor output;       // {n_embd, n_vocab}; token_embd when the model ties them
 
     private DenseDecoder(WeightSource source, ModelConfig config, DecoderVariant variant, AttentionStrategy attention,
             FeedForward feedForward, Experts experts, KernelBackend backend, WeightPlacer weights, Tensor tokenEmbd,
-            List<Block> blocks, Tensor outputNorm, Tensor output) {
+            List<DecoderStack.Block> blocks, Tensor outputNorm, Tensor output) {
         this.source = source;
         this.config = config;
         this.variant = variant;
@@ -76,9 +57,9 @@ public final class DenseDecoder implements ForwardPass {
         this.backend = backend;
         this.weights = weights;
         this.tokenEmbd = tokenEmbd;
-        this.blocks = List.copyOf(blocks);
-        this.outputNorm = outputNorm;
         this.output = output;
+        this.stack = new DecoderStack(config, attention, feedForward, experts, backend, tokenEmbd, blocks,
+                outputNorm, output);
     }
 
     /** Checks every tensor against the config and places the weights on {@code backend}. */
@@ -120,7 +101,7 @@ public final class DenseDecoder implements ForwardPass {
                     ropeFactors = w.computed("rope_freqs (from rope.scaling keys)", computed);
                 }
             }
-            List<Block> blocks = new ArrayList<>(config.blockCount());
+            List<DecoderStack.Block> blocks = new ArrayList<>(config.blockCount());
             for (int i = 0; i < config.blockCount(); i++) {
                 String p = "blk." + i + ".";
                 Presence bias = variant.qkvBias();
@@ -141,7 +122,7 @@ public final class DenseDecoder implements ForwardPass {
                         w.matrix(p + "ffn_gate.weight", Shape.of("n_embd", n, "n_ff", ff)),
                         w.matrix(p + "ffn_up.weight", Shape.of("n_embd", n, "n_ff", ff)),
                         w.matrix(p + "ffn_down.weight", Shape.of("n_ff", ff, "n_embd", n)));
-                blocks.add(new Block(
+                blocks.add(new DecoderStack.Block(
                         w.vector(p + "attn_norm.weight", Shape.of("n_embd", n)),
                         attn,
                         w.vector(p + "ffn_norm.weight", Shape.of("n_embd", n)),
@@ -204,65 +185,7 @@ public final class DenseDecoder implements ForwardPass {
 
     @Override
     public void forward(ComputeStream stream, KvCache cache, int[] tokens, int position0, Tensor logits) {
-        int count = tokens.length;
-        checkBatch(cache, tokens, position0, logits);
-        long n = config.embeddingLength();
-        float eps = config.normEps();
-
-        Tensor ids = stream.scratch("ids", TensorType.I32, count);   // {T}
-        Tensor x = stream.scratch("x", TensorType.F32, n, count);    // the residual stream {n_embd, T}
-        Tensor h = stream.scratch("h", TensorType.F32, n, count);    // a sub-layer's normalised input
-        Tensor y = stream.scratch("y", TensorType.F32, n, count);    // a sub-layer's output
-        stream.write(tokens, ids);
-        stream.getRows(tokenEmbd, ids, x);
-
-        for (int i = 0; i < blocks.size(); i++) {
-            Block block = blocks.get(i);
-            stream.rmsNorm(x, block.attnNorm(), eps, h);
-            attention.forward(stream, config.attention(), block.attention(), cache.layer(i), h, position0, y);
-            stream.add(x, y, x);
-
-            stream.rmsNorm(x, block.ffnNorm(), eps, h);
-            if (block.moe() != null) {
-                experts.forward(stream, config.moe(), block.moe(), h, y);
-            } else {
-                feedForward.forward(stream, block.ffn(), h, y);
-            }
-            stream.add(x, y, x);
-        }
-
-        // Only the tokens whose logits are asked for go through the output layer.
-        long wanted = logits.dim(1);
-        Tensor last = x.slice(count - wanted, wanted);         // {n_embd, wanted}
-        Tensor lastNormed = h.slice(count - wanted, wanted);   // {n_embd, wanted}
-        stream.rmsNorm(last, outputNorm, eps, lastNormed);
-        stream.matmul(output, lastNormed, logits);             // {n_vocab, wanted}
-    }
-
-    private void checkBatch(KvCache cache, int[] tokens, int position0, Tensor logits) {
-        if (tokens.length == 0) {
-            throw new IllegalArgumentException("an empty batch");
-        }
-        for (int id : tokens) {
-            if (id < 0 || id >= config.vocabularySize()) {
-                throw new IllegalArgumentException("token id " + id + " is outside the vocabulary [0, "
-                        + config.vocabularySize() + ")");
-            }
-        }
-        if (position0 < 0 || (long) position0 + tokens.length > cache.contextLength()) {
-            throw new IllegalArgumentException("positions [" + position0 + ", " + (position0 + tokens.length)
-                    + ") do not fit the context of " + cache.contextLength());
-        }
-        if (cache.layerCount() != blocks.size() || cache.backend() != backend) {
-            throw new IllegalArgumentException("the cache is not one of this pass (" + cache.layerCount()
-                    + " layers on " + cache.backend().name() + ")");
-        }
-        long rows = logits.dim(1);
-        if (logits.dim(0) != config.vocabularySize() || logits.rank() > 2 || (rows != 1 && rows != tokens.length)) {
-            throw new IllegalArgumentException("logits must be {" + config.vocabularySize() + ", 1} or {"
-                    + config.vocabularySize() + ", " + tokens.length + "}, found "
-                    + java.util.Arrays.toString(logits.dims()));
-        }
+        stack.forward(stream, cache, tokens, position0, logits);
     }
 
     @Override
@@ -305,7 +228,7 @@ public final class DenseDecoder implements ForwardPass {
         if (output != tokenEmbd) {
             active -= tokenEmbd.byteSize() - tokenEmbd.type().rowBytes(tokenEmbd.dim(0));
         }
-        for (Block block : blocks) {
+        for (DecoderStack.Block block : stack.blocks()) {
             MoeWeights moe = block.moe();
             if (moe != null) {
                 int experts = config.moe().expertCount();
