@@ -18,8 +18,8 @@ import jdk.incubator.vector.VectorSpecies;
  * elements {@code j} (low nibble) and {@code j + 16} (high nibble), then byte {@code j + 1},
  * ...). Rows past the last whole group are not repacked.
  *
- * <p>A matmul then sums each block's products for all the group's rows at once, in int lanes
- * (exact), and adds the block to each row's float sum with one lane-wise fused multiply-add,
+ * <p>A matmul then sums each block's products for all the group's rows at once, in float lanes
+ * that hold the exact int sum (see {@link ActivationFloats}), and adds the block to each row's float sum with one lane-wise fused multiply-add,
  * {@code sum = fma(isum, d_w * d_x, sum)}, blocks in order from zero: the arithmetic of
  * {@link QuantKernel#scalar(dev.petrel.api.weights.TensorType) the scalar reference}, so every
  * result has its bits. No lane reduction is needed, which is where the row-major kernel spends
@@ -46,6 +46,12 @@ public final class Q4_0Interleaved {
 
     private Q4_0Interleaved() {
     }
+
+    /**
+     * Rows a one-token pass covers: a caller that splits rows between threads gives each whole
+     * passes where it can.
+     */
+    public static final int ROWS_PER_PASS = 4 * GROUP;
 
     /** Whether repacking is available on this CPU ({@link #GROUP} is not 0). */
     public static boolean supported() {
@@ -123,24 +129,47 @@ public final class Q4_0Interleaved {
         if (g1 > g0) {
             MemorySegment p = QuantKernel.view(packed);
             MemorySegment xs = QuantKernel.view(x);
-            float[] results = new float[TOKENS * GROUP];
+            float[] results = new float[GROUP];
             long xBytes = plain.activationBytes(n);
             long groupBytes = packedBytes(GROUP, n);
             int blocks = n / BLOCK;
-            int[] biases = biases(xs, xOffset, xBytes, tokens, blocks);
-            int batch = (int) Math.max(1, BATCH_BYTES / Math.max(1, groupBytes));
+            // whole passes of four groups (one token) per batch
+            int batch = (int) Math.max(4, BATCH_BYTES / Math.max(1, groupBytes) / 4 * 4);
+            ActivationFloats a = ActivationFloats.of(TOKENS, n);
+            boolean widenOnce = tokens == 1;
+            if (widenOnce) {
+                a.widen(xs, xOffset, xBytes, 1, n, true);
+            }
             for (long r = g0; r < g1; r += (long) batch * GROUP) {
                 int groups = (int) Math.min(batch, (g1 - r) / GROUP);
                 long pOffset = r / GROUP * groupBytes;
                 long o = outOffset + 4L * (r - firstRow);
                 int t = 0;
                 for (; t + TOKENS <= tokens; t += TOKENS) {
-                    group4(p, pOffset, groups, groupBytes, xs, xOffset + t * xBytes, xBytes, biases, t * blocks,
-                            blocks, results, out, o + t * outStride, outStride);
+                    a.widen(xs, xOffset + t * xBytes, xBytes, TOKENS, n, true);
+                    int twos = groups / 2 * 2;
+                    for (int g = 0; g < twos; g += 2) {
+                        tokens4Groups2(p, pOffset + g * groupBytes, groupBytes, a, n, blocks, results, out,
+                                o + t * outStride + 4L * GROUP * g, outStride);
+                    }
+                    for (int g = twos; g < groups; g++) {
+                        tokens4Group(p, pOffset + g * groupBytes, a, n, blocks, results, out,
+                                o + t * outStride + 4L * GROUP * g, outStride);
+                    }
                 }
                 for (; t < tokens; t++) {
-                    group1(p, pOffset, groups, groupBytes, xs, xOffset + t * xBytes, biases, t * blocks, blocks,
-                            results, out, o + t * outStride);
+                    if (!widenOnce) {
+                        a.widen(xs, xOffset + t * xBytes, xBytes, 1, n, true);
+                    }
+                    int fours = groups / 4 * 4;
+                    for (int g = 0; g < fours; g += 4) {
+                        token1Groups4(p, pOffset + g * groupBytes, groupBytes, a, blocks, results, out,
+                                o + t * outStride + 4L * GROUP * g);
+                    }
+                    for (int g = fours; g < groups; g++) {
+                        token1Group(p, pOffset + g * groupBytes, a, blocks, results, out,
+                                o + t * outStride + 4L * GROUP * g);
+                    }
                 }
             }
         }
@@ -161,103 +190,199 @@ public final class Q4_0Interleaved {
                 4L * outStride, n);
     }
 
-    /** {@code 8 * sum x} of each block of each token: what the nibbles' bias of 8 takes off its int sum. */
-    private static int[] biases(MemorySegment x, long xOffset, long xBytes, int tokens, int blocks) {
-        int[] biases = new int[tokens * blocks];
-        for (int t = 0; t < tokens; t++) {
-            for (int b = 0; b < blocks; b++) {
-                long xb = xOffset + t * xBytes + (long) b * Q8_0Kernel.BLOCK_BYTES + 2;
-                int sum = 0;
-                for (int j = 0; j < BLOCK; j++) {
-                    sum += x.get(ValueLayout.JAVA_BYTE, xb + j);
-                }
-                biases[t * blocks + b] = 8 * sum;
-            }
+    private static void store(FloatVector v, float[] results, MemorySegment out, long offset) {
+        v.intoArray(results, 0);
+        for (int l = 0; l < GROUP; l++) {
+            out.set(Simd.FLOAT_LE, offset + 4L * l, results[l]);
         }
-        return biases;
     }
 
-    private static void store(float[] results, int tokens, MemorySegment out, long offset, long stride) {
-        for (int t = 0; t < tokens; t++) {
-            for (int l = 0; l < GROUP; l++) {
-                out.set(Simd.FLOAT_LE, offset + t * stride + 4L * l, results[t * GROUP + l]);
-            }
-        }
+    /** Byte {@code j} of a block of a group (one per row), widened to ints. */
+    private static IntVector nibbles(MemorySegment p, long blockOffset, int j) {
+        return (IntVector) ByteVector.fromMemorySegment(B, p, blockOffset + 4L * GROUP + (long) j * GROUP, Simd.LE)
+                .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+    }
+
+    private static FloatVector low(IntVector q) {
+        return (FloatVector) q.and(0x0F).convert(VectorOperators.I2F, 0);
+    }
+
+    private static FloatVector high(IntVector q) {
+        return (FloatVector) q.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0);
     }
 
     /**
-     * Each of {@code groups} consecutive groups' rows against one token, into {@code out} from
-     * byte {@code o}. The nibbles are multiplied unbiased and the bias taken off at the end of
-     * each block, exactly: {@code sum (q - 8) x = sum q x - 8 sum x}, with {@code 8 sum x} from
-     * {@code biases}.
+     * Four groups from {@code pOffset} ({@code groupBytes} apart) against the one token in
+     * {@code a}, into {@code out} from byte {@code o}: each activation broadcast serves the four
+     * groups. The nibbles are multiplied unbiased and the bias taken off at the end of each
+     * block, exactly: {@code sum (q - 8) x = sum q x - 8 sum x}.
      */
-    private static void group1(MemorySegment p, long pOffset, int groups, long groupBytes, MemorySegment x, long x0,
-            int[] biases, int bias0, int blocks, float[] results, MemorySegment out, long o) {
-        for (int g = 0; g < groups; g++) {
-            FloatVector a0 = FloatVector.zero(F);
-            for (int b = 0; b < blocks; b++) {
-                long pb = pOffset + g * groupBytes + (long) b * GROUP_BLOCK_BYTES;
-                long xb = x0 + (long) b * Q8_0Kernel.BLOCK_BYTES + 2;
-                IntVector s0 = IntVector.zero(I);
-                for (int j = 0; j < BLOCK / 2; j++) {
-                    IntVector q = (IntVector) ByteVector.fromMemorySegment(B, p, pb + 4L * GROUP + (long) j * GROUP,
-                            Simd.LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                    IntVector lo = q.and(0x0F);
-                    IntVector hi = q.lanewise(VectorOperators.LSHR, 4);
-                    s0 = s0.add(lo.mul(x.get(ValueLayout.JAVA_BYTE, xb + j)))
-                            .add(hi.mul(x.get(ValueLayout.JAVA_BYTE, xb + BLOCK / 2 + j)));
-                }
-                s0 = s0.sub(biases[bias0 + b]);
-                FloatVector d = FloatVector.fromMemorySegment(F, p, pb, Simd.LE);
-                a0 = ((FloatVector) s0.convert(VectorOperators.I2F, 0)).fma(d.mul(Simd.f16(x, xb - 2)), a0);
+    private static void token1Groups4(MemorySegment p, long pOffset, long groupBytes, ActivationFloats a, int blocks,
+            float[] results, MemorySegment out, long o) {
+        float[] x = a.values;
+        float[] dx = a.scales;
+        float[] bias = a.biases;
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        for (int b = 0; b < blocks; b++) {
+            long p0 = pOffset + (long) b * GROUP_BLOCK_BYTES;
+            long p1 = p0 + groupBytes, p2 = p1 + groupBytes, p3 = p2 + groupBytes;
+            int xb = b * BLOCK;
+            FloatVector s0 = FloatVector.zero(F), s1 = s0, s2 = s0, s3 = s0, e0 = s0, e1 = s0, e2 = s0, e3 = s0;
+            for (int j = 0; j < BLOCK / 2; j++) {
+                FloatVector xl = FloatVector.broadcast(F, x[xb + j]);
+                FloatVector xh = FloatVector.broadcast(F, x[xb + BLOCK / 2 + j]);
+                IntVector q0 = nibbles(p, p0, j), q1 = nibbles(p, p1, j), q2 = nibbles(p, p2, j),
+                        q3 = nibbles(p, p3, j);
+                s0 = low(q0).fma(xl, s0);
+                s1 = low(q1).fma(xl, s1);
+                s2 = low(q2).fma(xl, s2);
+                s3 = low(q3).fma(xl, s3);
+                e0 = high(q0).fma(xh, e0);
+                e1 = high(q1).fma(xh, e1);
+                e2 = high(q2).fma(xh, e2);
+                e3 = high(q3).fma(xh, e3);
             }
-            a0.intoArray(results, 0);
-            store(results, 1, out, o + 4L * GROUP * g, 0);
+            float d = dx[b], minus = bias[b];
+            a0 = s0.add(e0).sub(minus).fma(FloatVector.fromMemorySegment(F, p, p0, Simd.LE).mul(d), a0);
+            a1 = s1.add(e1).sub(minus).fma(FloatVector.fromMemorySegment(F, p, p1, Simd.LE).mul(d), a1);
+            a2 = s2.add(e2).sub(minus).fma(FloatVector.fromMemorySegment(F, p, p2, Simd.LE).mul(d), a2);
+            a3 = s3.add(e3).sub(minus).fma(FloatVector.fromMemorySegment(F, p, p3, Simd.LE).mul(d), a3);
         }
+        store(a0, results, out, o);
+        store(a1, results, out, o + 4L * GROUP);
+        store(a2, results, out, o + 8L * GROUP);
+        store(a3, results, out, o + 12L * GROUP);
     }
 
-    /** Each of {@code groups} groups against four tokens {@code xStride} apart, into {@code out}. */
-    private static void group4(MemorySegment p, long pOffset, int groups, long groupBytes, MemorySegment x, long x0,
-            long xStride, int[] biases, int bias0, int blocks, float[] results, MemorySegment out, long o,
-            long outStride) {
-        for (int g = 0; g < groups; g++) {
-            FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
-            for (int b = 0; b < blocks; b++) {
-                long pb = pOffset + g * groupBytes + (long) b * GROUP_BLOCK_BYTES;
-                long xb0 = x0 + (long) b * Q8_0Kernel.BLOCK_BYTES + 2;
-                long xb1 = xb0 + xStride, xb2 = xb1 + xStride, xb3 = xb2 + xStride;
-                IntVector s0 = IntVector.zero(I), s1 = s0, s2 = s0, s3 = s0;
-                for (int j = 0; j < BLOCK / 2; j++) {
-                    IntVector q = (IntVector) ByteVector.fromMemorySegment(B, p, pb + 4L * GROUP + (long) j * GROUP,
-                            Simd.LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                    IntVector lo = q.and(0x0F);
-                    IntVector hi = q.lanewise(VectorOperators.LSHR, 4);
-                    int h = BLOCK / 2 + j;
-                    s0 = s0.add(lo.mul(x.get(ValueLayout.JAVA_BYTE, xb0 + j)))
-                            .add(hi.mul(x.get(ValueLayout.JAVA_BYTE, xb0 + h)));
-                    s1 = s1.add(lo.mul(x.get(ValueLayout.JAVA_BYTE, xb1 + j)))
-                            .add(hi.mul(x.get(ValueLayout.JAVA_BYTE, xb1 + h)));
-                    s2 = s2.add(lo.mul(x.get(ValueLayout.JAVA_BYTE, xb2 + j)))
-                            .add(hi.mul(x.get(ValueLayout.JAVA_BYTE, xb2 + h)));
-                    s3 = s3.add(lo.mul(x.get(ValueLayout.JAVA_BYTE, xb3 + j)))
-                            .add(hi.mul(x.get(ValueLayout.JAVA_BYTE, xb3 + h)));
-                }
-                s0 = s0.sub(biases[bias0 + b]);
-                s1 = s1.sub(biases[bias0 + blocks + b]);
-                s2 = s2.sub(biases[bias0 + 2 * blocks + b]);
-                s3 = s3.sub(biases[bias0 + 3 * blocks + b]);
-                FloatVector d = FloatVector.fromMemorySegment(F, p, pb, Simd.LE);
-                a0 = ((FloatVector) s0.convert(VectorOperators.I2F, 0)).fma(d.mul(Simd.f16(x, xb0 - 2)), a0);
-                a1 = ((FloatVector) s1.convert(VectorOperators.I2F, 0)).fma(d.mul(Simd.f16(x, xb1 - 2)), a1);
-                a2 = ((FloatVector) s2.convert(VectorOperators.I2F, 0)).fma(d.mul(Simd.f16(x, xb2 - 2)), a2);
-                a3 = ((FloatVector) s3.convert(VectorOperators.I2F, 0)).fma(d.mul(Simd.f16(x, xb3 - 2)), a3);
+    /** One group from {@code pOffset} against one token, as {@link #token1Groups4}. */
+    private static void token1Group(MemorySegment p, long pOffset, ActivationFloats a, int blocks, float[] results,
+            MemorySegment out, long o) {
+        float[] x = a.values;
+        float[] dx = a.scales;
+        float[] bias = a.biases;
+        FloatVector a0 = FloatVector.zero(F);
+        for (int b = 0; b < blocks; b++) {
+            long p0 = pOffset + (long) b * GROUP_BLOCK_BYTES;
+            int xb = b * BLOCK;
+            FloatVector s0 = FloatVector.zero(F), s1 = s0, e0 = s0, e1 = s0;
+            for (int j = 0; j < BLOCK / 2; j += 2) {
+                IntVector q0 = nibbles(p, p0, j), q1 = nibbles(p, p0, j + 1);
+                s0 = low(q0).fma(FloatVector.broadcast(F, x[xb + j]), s0);
+                e0 = high(q0).fma(FloatVector.broadcast(F, x[xb + BLOCK / 2 + j]), e0);
+                s1 = low(q1).fma(FloatVector.broadcast(F, x[xb + j + 1]), s1);
+                e1 = high(q1).fma(FloatVector.broadcast(F, x[xb + BLOCK / 2 + j + 1]), e1);
             }
-            a0.intoArray(results, 0);
-            a1.intoArray(results, GROUP);
-            a2.intoArray(results, 2 * GROUP);
-            a3.intoArray(results, 3 * GROUP);
-            store(results, TOKENS, out, o + 4L * GROUP * g, outStride);
+            a0 = s0.add(s1).add(e0.add(e1)).sub(bias[b])
+                    .fma(FloatVector.fromMemorySegment(F, p, p0, Simd.LE).mul(dx[b]), a0);
         }
+        store(a0, results, out, o);
+    }
+
+    /**
+     * Two groups from {@code pOffset} against the four tokens in {@code a}, into {@code out}
+     * ({@code outStride} bytes between tokens): each weight vector serves four tokens, each
+     * activation broadcast two groups.
+     */
+    private static void tokens4Groups2(MemorySegment p, long pOffset, long groupBytes, ActivationFloats a, int n,
+            int blocks, float[] results, MemorySegment out, long o, long outStride) {
+        float[] x = a.values;
+        float[] dx = a.scales;
+        float[] bias = a.biases;
+        FloatVector a00 = FloatVector.zero(F), a01 = a00, a02 = a00, a03 = a00;
+        FloatVector a10 = a00, a11 = a00, a12 = a00, a13 = a00;
+        for (int b = 0; b < blocks; b++) {
+            long p0 = pOffset + (long) b * GROUP_BLOCK_BYTES;
+            long p1 = p0 + groupBytes;
+            int xb = b * BLOCK;
+            FloatVector s00 = FloatVector.zero(F), s01 = s00, s02 = s00, s03 = s00;
+            FloatVector s10 = s00, s11 = s00, s12 = s00, s13 = s00;
+            for (int j = 0; j < BLOCK / 2; j++) {
+                IntVector q0 = nibbles(p, p0, j), q1 = nibbles(p, p1, j);
+                FloatVector w0 = low(q0), w1 = low(q1);
+                FloatVector x0 = FloatVector.broadcast(F, x[xb + j]);
+                FloatVector x1 = FloatVector.broadcast(F, x[n + xb + j]);
+                FloatVector x2 = FloatVector.broadcast(F, x[2 * n + xb + j]);
+                FloatVector x3 = FloatVector.broadcast(F, x[3 * n + xb + j]);
+                s00 = w0.fma(x0, s00);
+                s01 = w0.fma(x1, s01);
+                s02 = w0.fma(x2, s02);
+                s03 = w0.fma(x3, s03);
+                s10 = w1.fma(x0, s10);
+                s11 = w1.fma(x1, s11);
+                s12 = w1.fma(x2, s12);
+                s13 = w1.fma(x3, s13);
+                w0 = high(q0);
+                w1 = high(q1);
+                int h = xb + BLOCK / 2 + j;
+                x0 = FloatVector.broadcast(F, x[h]);
+                x1 = FloatVector.broadcast(F, x[n + h]);
+                x2 = FloatVector.broadcast(F, x[2 * n + h]);
+                x3 = FloatVector.broadcast(F, x[3 * n + h]);
+                s00 = w0.fma(x0, s00);
+                s01 = w0.fma(x1, s01);
+                s02 = w0.fma(x2, s02);
+                s03 = w0.fma(x3, s03);
+                s10 = w1.fma(x0, s10);
+                s11 = w1.fma(x1, s11);
+                s12 = w1.fma(x2, s12);
+                s13 = w1.fma(x3, s13);
+            }
+            FloatVector d0 = FloatVector.fromMemorySegment(F, p, p0, Simd.LE);
+            FloatVector d1 = FloatVector.fromMemorySegment(F, p, p1, Simd.LE);
+            float dx0 = dx[b], dx1 = dx[blocks + b], dx2 = dx[2 * blocks + b], dx3 = dx[3 * blocks + b];
+            float m0 = bias[b], m1 = bias[blocks + b], m2 = bias[2 * blocks + b], m3 = bias[3 * blocks + b];
+            a00 = s00.sub(m0).fma(d0.mul(dx0), a00);
+            a01 = s01.sub(m1).fma(d0.mul(dx1), a01);
+            a02 = s02.sub(m2).fma(d0.mul(dx2), a02);
+            a03 = s03.sub(m3).fma(d0.mul(dx3), a03);
+            a10 = s10.sub(m0).fma(d1.mul(dx0), a10);
+            a11 = s11.sub(m1).fma(d1.mul(dx1), a11);
+            a12 = s12.sub(m2).fma(d1.mul(dx2), a12);
+            a13 = s13.sub(m3).fma(d1.mul(dx3), a13);
+        }
+        store(a00, results, out, o);
+        store(a01, results, out, o + outStride);
+        store(a02, results, out, o + 2 * outStride);
+        store(a03, results, out, o + 3 * outStride);
+        long o1 = o + 4L * GROUP;
+        store(a10, results, out, o1);
+        store(a11, results, out, o1 + outStride);
+        store(a12, results, out, o1 + 2 * outStride);
+        store(a13, results, out, o1 + 3 * outStride);
+    }
+
+    /** One group from {@code pOffset} against four tokens, as {@link #tokens4Groups2}. */
+    private static void tokens4Group(MemorySegment p, long pOffset, ActivationFloats a, int n, int blocks,
+            float[] results, MemorySegment out, long o, long outStride) {
+        float[] x = a.values;
+        float[] dx = a.scales;
+        float[] bias = a.biases;
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        for (int b = 0; b < blocks; b++) {
+            long p0 = pOffset + (long) b * GROUP_BLOCK_BYTES;
+            int xb = b * BLOCK;
+            FloatVector s0 = FloatVector.zero(F), s1 = s0, s2 = s0, s3 = s0;
+            for (int j = 0; j < BLOCK / 2; j++) {
+                IntVector q = nibbles(p, p0, j);
+                FloatVector lo = low(q), hi = high(q);
+                int h = xb + BLOCK / 2 + j;
+                s0 = hi.fma(FloatVector.broadcast(F, x[h]), lo.fma(FloatVector.broadcast(F, x[xb + j]), s0));
+                s1 = hi.fma(FloatVector.broadcast(F, x[n + h]), lo.fma(FloatVector.broadcast(F, x[n + xb + j]), s1));
+                s2 = hi.fma(FloatVector.broadcast(F, x[2 * n + h]),
+                        lo.fma(FloatVector.broadcast(F, x[2 * n + xb + j]), s2));
+                s3 = hi.fma(FloatVector.broadcast(F, x[3 * n + h]),
+                        lo.fma(FloatVector.broadcast(F, x[3 * n + xb + j]), s3));
+            }
+            FloatVector d0 = FloatVector.fromMemorySegment(F, p, p0, Simd.LE);
+            a0 = s0.sub(bias[b]).fma(d0.mul(dx[b]), a0);
+            a1 = s1.sub(bias[blocks + b]).fma(d0.mul(dx[blocks + b]), a1);
+            a2 = s2.sub(bias[2 * blocks + b]).fma(d0.mul(dx[2 * blocks + b]), a2);
+            a3 = s3.sub(bias[3 * blocks + b]).fma(d0.mul(dx[3 * blocks + b]), a3);
+        }
+        store(a0, results, out, o);
+        store(a1, results, out, o + outStride);
+        store(a2, results, out, o + 2 * outStride);
+        store(a3, results, out, o + 3 * outStride);
     }
 
     private static void check(int n) {

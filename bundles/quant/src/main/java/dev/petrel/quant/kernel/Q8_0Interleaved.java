@@ -5,7 +5,6 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
@@ -17,9 +16,10 @@ import jdk.incubator.vector.VectorSpecies;
  * element by element ({@code 32 * GROUP} bytes: element {@code j} of every row, then element
  * {@code j + 1}, ...). Rows past the last whole group are not repacked.
  *
- * <p>A matmul then sums each block's products for all the group's rows at once, in int lanes
- * (exact), and adds the block to each row's float sum with one lane-wise fused multiply-add,
- * {@code sum = fma(isum, d_w * d_x, sum)}, blocks in order from zero: the arithmetic of
+ * <p>A matmul then sums each block's products for all the group's rows at once, in float lanes
+ * that hold the exact int sum (see {@link ActivationFloats}), and adds the block to each row's
+ * float sum with one lane-wise fused multiply-add, {@code sum = fma(isum, d_w * d_x, sum)},
+ * blocks in order from zero: the arithmetic of
  * {@link QuantKernel#scalar(dev.petrel.api.weights.TensorType) the scalar reference}, so every
  * result has its bits. No lane reduction is needed, which is where the row-major kernel spends
  * most of its time.
@@ -45,6 +45,12 @@ public final class Q8_0Interleaved {
 
     private Q8_0Interleaved() {
     }
+
+    /**
+     * Rows a one-token pass covers: a caller that splits rows between threads gives each whole
+     * passes where it can.
+     */
+    public static final int ROWS_PER_PASS = 4 * GROUP;
 
     /** Whether repacking is available on this CPU ({@link #GROUP} is not 0). */
     public static boolean supported() {
@@ -122,23 +128,47 @@ public final class Q8_0Interleaved {
         if (g1 > g0) {
             MemorySegment p = QuantKernel.view(packed);
             MemorySegment xs = QuantKernel.view(x);
-            float[] results = new float[TOKENS * GROUP];
+            float[] results = new float[GROUP];
             long xBytes = plain.activationBytes(n);
             long groupBytes = packedBytes(GROUP, n);
             int blocks = n / BLOCK;
-            int batch = (int) Math.max(1, BATCH_BYTES / Math.max(1, groupBytes));
+            // whole passes of four groups (one token) per batch
+            int batch = (int) Math.max(4, BATCH_BYTES / Math.max(1, groupBytes) / 4 * 4);
+            ActivationFloats a = ActivationFloats.of(TOKENS, n);
+            boolean widenOnce = tokens == 1;
+            if (widenOnce) {
+                a.widen(xs, xOffset, xBytes, 1, n, false);
+            }
             for (long r = g0; r < g1; r += (long) batch * GROUP) {
                 int groups = (int) Math.min(batch, (g1 - r) / GROUP);
                 long pOffset = r / GROUP * groupBytes;
                 long o = outOffset + 4L * (r - firstRow);
                 int t = 0;
                 for (; t + TOKENS <= tokens; t += TOKENS) {
-                    group4(p, pOffset, groups, groupBytes, xs, xOffset + t * xBytes, xBytes, blocks, results, out,
-                            o + t * outStride, outStride);
+                    a.widen(xs, xOffset + t * xBytes, xBytes, TOKENS, n, false);
+                    int twos = groups / 2 * 2;
+                    for (int g = 0; g < twos; g += 2) {
+                        tokens4Groups2(p, pOffset + g * groupBytes, groupBytes, a, n, blocks, results, out,
+                                o + t * outStride + 4L * GROUP * g, outStride);
+                    }
+                    for (int g = twos; g < groups; g++) {
+                        tokens4Group(p, pOffset + g * groupBytes, a, n, blocks, results, out,
+                                o + t * outStride + 4L * GROUP * g, outStride);
+                    }
                 }
                 for (; t < tokens; t++) {
-                    group1(p, pOffset, groups, groupBytes, xs, xOffset + t * xBytes, blocks, results, out,
-                            o + t * outStride);
+                    if (!widenOnce) {
+                        a.widen(xs, xOffset + t * xBytes, xBytes, 1, n, false);
+                    }
+                    int fours = groups / 4 * 4;
+                    for (int g = 0; g < fours; g += 4) {
+                        token1Groups4(p, pOffset + g * groupBytes, groupBytes, a, blocks, results, out,
+                                o + t * outStride + 4L * GROUP * g);
+                    }
+                    for (int g = fours; g < groups; g++) {
+                        token1Group(p, pOffset + g * groupBytes, a, blocks, results, out,
+                                o + t * outStride + 4L * GROUP * g);
+                    }
                 }
             }
         }
@@ -159,66 +189,165 @@ public final class Q8_0Interleaved {
                 4L * outStride, n);
     }
 
-    private static void store(float[] results, int tokens, MemorySegment out, long offset, long stride) {
-        for (int t = 0; t < tokens; t++) {
-            for (int l = 0; l < GROUP; l++) {
-                out.set(Simd.FLOAT_LE, offset + t * stride + 4L * l, results[t * GROUP + l]);
-            }
+    private static void store(FloatVector v, float[] results, MemorySegment out, long offset) {
+        v.intoArray(results, 0);
+        for (int l = 0; l < GROUP; l++) {
+            out.set(Simd.FLOAT_LE, offset + 4L * l, results[l]);
         }
     }
 
-    /** Each of {@code groups} consecutive groups' rows against one token, into {@code out} from byte {@code o}. */
-    private static void group1(MemorySegment p, long pOffset, int groups, long groupBytes, MemorySegment x, long x0,
-            int blocks, float[] results, MemorySegment out, long o) {
-        for (int g = 0; g < groups; g++) {
-            FloatVector a0 = FloatVector.zero(F);
-            for (int b = 0; b < blocks; b++) {
-                long pb = pOffset + g * groupBytes + (long) b * GROUP_BLOCK_BYTES;
-                long xb = x0 + (long) b * Q8_0Kernel.BLOCK_BYTES + 2;
-                IntVector s0 = IntVector.zero(I);
-                for (int j = 0; j < BLOCK; j++) {
-                    IntVector q = (IntVector) ByteVector.fromMemorySegment(B, p, pb + 4L * GROUP + (long) j * GROUP,
-                            Simd.LE).convertShape(VectorOperators.B2I, I, 0);
-                    s0 = s0.add(q.mul(x.get(ValueLayout.JAVA_BYTE, xb + j)));
-                }
-                FloatVector d = FloatVector.fromMemorySegment(F, p, pb, Simd.LE);
-                a0 = ((FloatVector) s0.convert(VectorOperators.I2F, 0)).fma(d.mul(Simd.f16(x, xb - 2)), a0);
-            }
-            a0.intoArray(results, 0);
-            store(results, 1, out, o + 4L * GROUP * g, 0);
-        }
+    /** Row {@code j} of a block of a group (element {@code j} of each row) as floats. */
+    private static FloatVector quants(MemorySegment p, long blockOffset, int j) {
+        return (FloatVector) ByteVector.fromMemorySegment(B, p, blockOffset + 4L * GROUP + (long) j * GROUP, Simd.LE)
+                .convertShape(VectorOperators.B2F, F, 0);
     }
 
-    /** Each of {@code groups} groups against four tokens {@code xStride} apart, into {@code out}. */
-    private static void group4(MemorySegment p, long pOffset, int groups, long groupBytes, MemorySegment x, long x0,
-            long xStride, int blocks, float[] results, MemorySegment out, long o, long outStride) {
-        for (int g = 0; g < groups; g++) {
-            FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
-            for (int b = 0; b < blocks; b++) {
-                long pb = pOffset + g * groupBytes + (long) b * GROUP_BLOCK_BYTES;
-                long xb0 = x0 + (long) b * Q8_0Kernel.BLOCK_BYTES + 2;
-                long xb1 = xb0 + xStride, xb2 = xb1 + xStride, xb3 = xb2 + xStride;
-                IntVector s0 = IntVector.zero(I), s1 = s0, s2 = s0, s3 = s0;
-                for (int j = 0; j < BLOCK; j++) {
-                    IntVector q = (IntVector) ByteVector.fromMemorySegment(B, p, pb + 4L * GROUP + (long) j * GROUP,
-                            Simd.LE).convertShape(VectorOperators.B2I, I, 0);
-                    s0 = s0.add(q.mul(x.get(ValueLayout.JAVA_BYTE, xb0 + j)));
-                    s1 = s1.add(q.mul(x.get(ValueLayout.JAVA_BYTE, xb1 + j)));
-                    s2 = s2.add(q.mul(x.get(ValueLayout.JAVA_BYTE, xb2 + j)));
-                    s3 = s3.add(q.mul(x.get(ValueLayout.JAVA_BYTE, xb3 + j)));
-                }
-                FloatVector d = FloatVector.fromMemorySegment(F, p, pb, Simd.LE);
-                a0 = ((FloatVector) s0.convert(VectorOperators.I2F, 0)).fma(d.mul(Simd.f16(x, xb0 - 2)), a0);
-                a1 = ((FloatVector) s1.convert(VectorOperators.I2F, 0)).fma(d.mul(Simd.f16(x, xb1 - 2)), a1);
-                a2 = ((FloatVector) s2.convert(VectorOperators.I2F, 0)).fma(d.mul(Simd.f16(x, xb2 - 2)), a2);
-                a3 = ((FloatVector) s3.convert(VectorOperators.I2F, 0)).fma(d.mul(Simd.f16(x, xb3 - 2)), a3);
+    /**
+     * Four groups from {@code pOffset} ({@code groupBytes} apart) against the one token in
+     * {@code a}, into {@code out} from byte {@code o}: each activation broadcast serves the four
+     * groups, and two chains of sums per group (even and odd elements) hide the multiply-add
+     * latency.
+     */
+    private static void token1Groups4(MemorySegment p, long pOffset, long groupBytes, ActivationFloats a, int blocks,
+            float[] results, MemorySegment out, long o) {
+        float[] x = a.values;
+        float[] dx = a.scales;
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        for (int b = 0; b < blocks; b++) {
+            long p0 = pOffset + (long) b * GROUP_BLOCK_BYTES;
+            long p1 = p0 + groupBytes, p2 = p1 + groupBytes, p3 = p2 + groupBytes;
+            int xb = b * BLOCK;
+            FloatVector s0 = FloatVector.zero(F), s1 = s0, s2 = s0, s3 = s0, e0 = s0, e1 = s0, e2 = s0, e3 = s0;
+            for (int j = 0; j < BLOCK; j += 2) {
+                FloatVector x0 = FloatVector.broadcast(F, x[xb + j]);
+                FloatVector x1 = FloatVector.broadcast(F, x[xb + j + 1]);
+                s0 = quants(p, p0, j).fma(x0, s0);
+                s1 = quants(p, p1, j).fma(x0, s1);
+                s2 = quants(p, p2, j).fma(x0, s2);
+                s3 = quants(p, p3, j).fma(x0, s3);
+                e0 = quants(p, p0, j + 1).fma(x1, e0);
+                e1 = quants(p, p1, j + 1).fma(x1, e1);
+                e2 = quants(p, p2, j + 1).fma(x1, e2);
+                e3 = quants(p, p3, j + 1).fma(x1, e3);
             }
-            a0.intoArray(results, 0);
-            a1.intoArray(results, GROUP);
-            a2.intoArray(results, 2 * GROUP);
-            a3.intoArray(results, 3 * GROUP);
-            store(results, TOKENS, out, o + 4L * GROUP * g, outStride);
+            float d = dx[b];
+            a0 = s0.add(e0).fma(FloatVector.fromMemorySegment(F, p, p0, Simd.LE).mul(d), a0);
+            a1 = s1.add(e1).fma(FloatVector.fromMemorySegment(F, p, p1, Simd.LE).mul(d), a1);
+            a2 = s2.add(e2).fma(FloatVector.fromMemorySegment(F, p, p2, Simd.LE).mul(d), a2);
+            a3 = s3.add(e3).fma(FloatVector.fromMemorySegment(F, p, p3, Simd.LE).mul(d), a3);
         }
+        store(a0, results, out, o);
+        store(a1, results, out, o + 4L * GROUP);
+        store(a2, results, out, o + 8L * GROUP);
+        store(a3, results, out, o + 12L * GROUP);
+    }
+
+    /** One group from {@code pOffset} against one token, as {@link #token1Groups4}. */
+    private static void token1Group(MemorySegment p, long pOffset, ActivationFloats a, int blocks, float[] results,
+            MemorySegment out, long o) {
+        float[] x = a.values;
+        float[] dx = a.scales;
+        FloatVector a0 = FloatVector.zero(F);
+        for (int b = 0; b < blocks; b++) {
+            long p0 = pOffset + (long) b * GROUP_BLOCK_BYTES;
+            int xb = b * BLOCK;
+            FloatVector s0 = FloatVector.zero(F), s1 = s0, s2 = s0, s3 = s0;
+            for (int j = 0; j < BLOCK; j += 4) {
+                s0 = quants(p, p0, j).fma(FloatVector.broadcast(F, x[xb + j]), s0);
+                s1 = quants(p, p0, j + 1).fma(FloatVector.broadcast(F, x[xb + j + 1]), s1);
+                s2 = quants(p, p0, j + 2).fma(FloatVector.broadcast(F, x[xb + j + 2]), s2);
+                s3 = quants(p, p0, j + 3).fma(FloatVector.broadcast(F, x[xb + j + 3]), s3);
+            }
+            a0 = s0.add(s1).add(s2.add(s3)).fma(FloatVector.fromMemorySegment(F, p, p0, Simd.LE).mul(dx[b]), a0);
+        }
+        store(a0, results, out, o);
+    }
+
+
+    /**
+     * Two groups from {@code pOffset} against the four tokens in {@code a}, into {@code out}
+     * ({@code outStride} bytes between tokens): each weight vector serves four tokens, each
+     * activation broadcast two groups.
+     */
+    private static void tokens4Groups2(MemorySegment p, long pOffset, long groupBytes, ActivationFloats a, int n,
+            int blocks, float[] results, MemorySegment out, long o, long outStride) {
+        float[] x = a.values;
+        float[] dx = a.scales;
+        FloatVector a00 = FloatVector.zero(F), a01 = a00, a02 = a00, a03 = a00;
+        FloatVector a10 = a00, a11 = a00, a12 = a00, a13 = a00;
+        for (int b = 0; b < blocks; b++) {
+            long p0 = pOffset + (long) b * GROUP_BLOCK_BYTES;
+            long p1 = p0 + groupBytes;
+            int xb = b * BLOCK;
+            FloatVector s00 = FloatVector.zero(F), s01 = s00, s02 = s00, s03 = s00;
+            FloatVector s10 = s00, s11 = s00, s12 = s00, s13 = s00;
+            for (int j = 0; j < BLOCK; j++) {
+                FloatVector w0 = quants(p, p0, j);
+                FloatVector w1 = quants(p, p1, j);
+                FloatVector x0 = FloatVector.broadcast(F, x[xb + j]);
+                FloatVector x1 = FloatVector.broadcast(F, x[n + xb + j]);
+                FloatVector x2 = FloatVector.broadcast(F, x[2 * n + xb + j]);
+                FloatVector x3 = FloatVector.broadcast(F, x[3 * n + xb + j]);
+                s00 = w0.fma(x0, s00);
+                s01 = w0.fma(x1, s01);
+                s02 = w0.fma(x2, s02);
+                s03 = w0.fma(x3, s03);
+                s10 = w1.fma(x0, s10);
+                s11 = w1.fma(x1, s11);
+                s12 = w1.fma(x2, s12);
+                s13 = w1.fma(x3, s13);
+            }
+            FloatVector d0 = FloatVector.fromMemorySegment(F, p, p0, Simd.LE);
+            FloatVector d1 = FloatVector.fromMemorySegment(F, p, p1, Simd.LE);
+            float dx0 = dx[b], dx1 = dx[blocks + b], dx2 = dx[2 * blocks + b], dx3 = dx[3 * blocks + b];
+            a00 = s00.fma(d0.mul(dx0), a00);
+            a01 = s01.fma(d0.mul(dx1), a01);
+            a02 = s02.fma(d0.mul(dx2), a02);
+            a03 = s03.fma(d0.mul(dx3), a03);
+            a10 = s10.fma(d1.mul(dx0), a10);
+            a11 = s11.fma(d1.mul(dx1), a11);
+            a12 = s12.fma(d1.mul(dx2), a12);
+            a13 = s13.fma(d1.mul(dx3), a13);
+        }
+        long og = o;
+        store(a00, results, out, og);
+        store(a01, results, out, og + outStride);
+        store(a02, results, out, og + 2 * outStride);
+        store(a03, results, out, og + 3 * outStride);
+        og += 4L * GROUP;
+        store(a10, results, out, og);
+        store(a11, results, out, og + outStride);
+        store(a12, results, out, og + 2 * outStride);
+        store(a13, results, out, og + 3 * outStride);
+    }
+
+    /** One group from {@code pOffset} against four tokens, as {@link #tokens4Groups2}. */
+    private static void tokens4Group(MemorySegment p, long pOffset, ActivationFloats a, int n, int blocks,
+            float[] results, MemorySegment out, long o, long outStride) {
+        float[] x = a.values;
+        float[] dx = a.scales;
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        for (int b = 0; b < blocks; b++) {
+            long p0 = pOffset + (long) b * GROUP_BLOCK_BYTES;
+            int xb = b * BLOCK;
+            FloatVector s0 = FloatVector.zero(F), s1 = s0, s2 = s0, s3 = s0;
+            for (int j = 0; j < BLOCK; j++) {
+                FloatVector w0 = quants(p, p0, j);
+                s0 = w0.fma(FloatVector.broadcast(F, x[xb + j]), s0);
+                s1 = w0.fma(FloatVector.broadcast(F, x[n + xb + j]), s1);
+                s2 = w0.fma(FloatVector.broadcast(F, x[2 * n + xb + j]), s2);
+                s3 = w0.fma(FloatVector.broadcast(F, x[3 * n + xb + j]), s3);
+            }
+            FloatVector d0 = FloatVector.fromMemorySegment(F, p, p0, Simd.LE);
+            a0 = s0.fma(d0.mul(dx[b]), a0);
+            a1 = s1.fma(d0.mul(dx[blocks + b]), a1);
+            a2 = s2.fma(d0.mul(dx[2 * blocks + b]), a2);
+            a3 = s3.fma(d0.mul(dx[3 * blocks + b]), a3);
+        }
+        store(a0, results, out, o);
+        store(a1, results, out, o + outStride);
+        store(a2, results, out, o + 2 * outStride);
+        store(a3, results, out, o + 3 * outStride);
     }
 
     private static void check(int n) {

@@ -15,7 +15,8 @@ import org.junit.jupiter.params.provider.EnumSource;
 /**
  * The row-interleaved layouts: for every row and token, bit for bit what the scalar reference
  * dot product gives, for row ranges that start and end inside groups, weights whose row count
- * is not a multiple of the group, several blocks per row and one to nine tokens.
+ * is not a multiple of the group, passes over one to five groups, several blocks per row and
+ * one to nine tokens.
  */
 class InterleavedTest {
 
@@ -29,7 +30,7 @@ class InterleavedTest {
         Random random = new Random(300 + type.ordinal());
         try (Arena arena = Arena.ofConfined()) {
             for (int n : new int[] {32, 96, 320}) {
-                int totalRows = 2 * group + 5;
+                int totalRows = 5 * group + 5; // five groups: passes of four, of two and of one
                 long rowBytes = k.rowBytes(n);
                 long xBytes = k.activationBytes(n);
                 MemorySegment w = arena.allocate(totalRows * rowBytes);
@@ -49,7 +50,8 @@ class InterleavedTest {
                     for (int t = 0; t < tokens; t++) {
                         k.quantizeActivations(Rows.gaussian(random, n, 2), 0, x, 3 + t * xBytes, n);
                     }
-                    int[][] ranges = {{0, totalRows}, {3, totalRows - 3}, {group, group}, {1, group + 2}, {0, 2}};
+                    int[][] ranges = {{0, totalRows}, {3, totalRows - 3}, {group, group}, {group, 4 * group}, {1, group + 2},
+                            {0, 2}};
                     for (int[] range : ranges) {
                         int first = range[0], rows = range[1];
                         int stride = rows + 2;

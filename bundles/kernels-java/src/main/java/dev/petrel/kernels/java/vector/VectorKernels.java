@@ -122,13 +122,15 @@ public final class VectorKernels implements OpKernels {
         }
         MemorySegment packed = w.packedRows();
         TensorType type = w.type();
-        int group = packed == null ? 1 : type == TensorType.Q8_0 ? Q8_0Interleaved.GROUP : Q4_0Interleaved.GROUP;
+        int group = packed == null ? 1
+                : type == TensorType.Q8_0 ? Q8_0Interleaved.ROWS_PER_PASS : Q4_0Interleaved.ROWS_PER_PASS;
         long firstPacked = packed == null ? 0 : w.firstPackedRow() + firstWeightRow;
         long rowBytes = w.rowBytes();
         long outRowLength = out.dim(0);
         int stride = uniformStride(outRows);
         int tile = (int) Math.max(4, Math.min(tokens, ACTIVATION_TILE_BYTES / activationBytes) & ~3);
-        // whole groups per chunk, so that only the ends of the range miss the interleaved copy
+        // whole passes of groups per chunk, so that only the ends of the range miss the interleaved
+        // copy and its widest kernel
         int rowsPerChunk = Math.ceilDiv(perChunk(outLength, MIN_ROWS_PER_CHUNK), group) * group;
         pool.run(Math.ceilDiv(outLength, rowsPerChunk), (c, p) -> {
             int r0 = c * rowsPerChunk;
