@@ -21,12 +21,12 @@ public final class Workspace {
     private final HostBackend backend;
     private final TensorMemory[] bytes = new TensorMemory[BYTE_SLOTS];
     private final float[][][] floats;
-    private final MemorySegment[] participantBytes;
+    private final TensorMemory[] participantBytes;
 
     Workspace(HostBackend backend, int participants) {
         this.backend = backend;
         this.floats = new float[participants][FLOAT_SLOTS][];
-        this.participantBytes = new MemorySegment[participants];
+        this.participantBytes = new TensorMemory[participants];
     }
 
     /** Native bytes of at least {@code size} in a slot shared by all participants, content undefined. */
@@ -54,16 +54,21 @@ public final class Workspace {
     }
 
     /**
-     * Heap bytes of at least {@code size} owned by one participant (a query row converted to
-     * a cache's dot type), backed by a {@code byte[]} as the quant kernels accept.
+     * Native bytes of at least {@code size} owned by one participant (a query row converted to
+     * a cache's dot type). Native like every other segment the kernels see: the JIT compiles the
+     * Vector API's segment loads for one segment class, and a heap segment among native ones
+     * makes those loads slow everywhere.
      */
     public MemorySegment bytes(int participant, int size) {
-        MemorySegment segment = participantBytes[participant];
-        if (segment == null || segment.byteSize() < size) {
-            segment = MemorySegment.ofArray(new byte[size]);
-            participantBytes[participant] = segment;
+        TensorMemory memory = participantBytes[participant];
+        if (memory == null || memory.byteSize() < size) {
+            if (memory != null) {
+                memory.free();
+            }
+            memory = backend.allocateMemory("workspace", BufferUsage.COMPUTE, Math.max(size, 64));
+            participantBytes[participant] = memory;
         }
-        return segment;
+        return memory.segment();
     }
 
     /** How many participants may ask for float arrays at once. */
@@ -72,10 +77,15 @@ public final class Workspace {
     }
 
     void close() {
-        for (int i = 0; i < bytes.length; i++) {
-            if (bytes[i] != null) {
-                bytes[i].free();
-                bytes[i] = null;
+        free(bytes);
+        free(participantBytes);
+    }
+
+    private static void free(TensorMemory[] memories) {
+        for (int i = 0; i < memories.length; i++) {
+            if (memories[i] != null) {
+                memories[i].free();
+                memories[i] = null;
             }
         }
     }

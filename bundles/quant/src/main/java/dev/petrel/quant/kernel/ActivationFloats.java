@@ -1,7 +1,11 @@
 package dev.petrel.quant.kernel;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Q8_0 activations of a few tokens widened to floats for the interleaved kernels: each int8
@@ -14,8 +18,13 @@ import java.lang.foreign.ValueLayout;
  * activation value is shared by all the rows in a pass.
  *
  * <p>One instance per thread, reused: {@link #of} gives the calling thread's, grown on demand.
+ * Only for CPUs with the interleaved kernels (vectors of at least 256 bits).
  */
 final class ActivationFloats {
+
+    private static final VectorSpecies<Float> F = Simd.F;
+    private static final VectorSpecies<Byte> B = VectorSpecies.of(byte.class,
+            VectorShape.forBitSize(Math.max(64, F.length() * 8)));
 
     private static final ThreadLocal<ActivationFloats> PER_THREAD = ThreadLocal.withInitial(ActivationFloats::new);
 
@@ -45,23 +54,33 @@ final class ActivationFloats {
 
     /**
      * Widens {@code tokens} Q8_0 activation rows of {@code n} values, {@code xBytes} apart from
-     * byte {@code xOffset} of {@code x}; with {@code biases}, also each block's {@code 8 * sum}.
+     * byte {@code xOffset} of {@code x}. With {@code forNibbles} (Q4_0 weights) each block is
+     * stored in the form {@link Q4_0Interleaved} multiplies a whole nibble byte with: values
+     * {@code 0..15} become {@code x[j] - x[j + 16] / 16}, values {@code 16..31} become
+     * {@code x[j] / 16}, and {@link #biases} gets {@code 8 * sum x}.
      */
-    void widen(MemorySegment x, long xOffset, long xBytes, int tokens, int n, boolean biases) {
+    void widen(MemorySegment x, long xOffset, long xBytes, int tokens, int n, boolean forNibbles) {
         int blocks = n / Q8_0Kernel.BLOCK;
+        int half = Q8_0Kernel.BLOCK / 2;
         for (int t = 0; t < tokens; t++) {
             for (int b = 0; b < blocks; b++) {
                 long xb = xOffset + t * xBytes + (long) b * Q8_0Kernel.BLOCK_BYTES;
                 scales[t * blocks + b] = Simd.f16(x, xb);
-                int sum = 0;
                 int v = t * n + b * Q8_0Kernel.BLOCK;
-                for (int j = 0; j < Q8_0Kernel.BLOCK; j++) {
-                    byte q = x.get(ValueLayout.JAVA_BYTE, xb + 2 + j);
-                    values[v + j] = q;
-                    sum += q;
+                FloatVector sum = FloatVector.zero(F);
+                for (int j = 0; j < Q8_0Kernel.BLOCK; j += F.length()) {
+                    FloatVector q = (FloatVector) ByteVector.fromMemorySegment(B, x, xb + 2 + j, Simd.LE)
+                            .convertShape(VectorOperators.B2F, F, 0);
+                    q.intoArray(values, v + j);
+                    sum = sum.add(q);
                 }
-                if (biases) {
-                    this.biases[t * blocks + b] = 8 * sum;
+                if (forNibbles) {
+                    biases[t * blocks + b] = 8 * Simd.sum(sum); // integers: exact in any order
+                    for (int j = 0; j < half; j += F.length()) {
+                        FloatVector high = FloatVector.fromArray(F, values, v + half + j).mul(1f / 16);
+                        FloatVector.fromArray(F, values, v + j).sub(high).intoArray(values, v + j);
+                        high.intoArray(values, v + half + j);
+                    }
                 }
             }
         }

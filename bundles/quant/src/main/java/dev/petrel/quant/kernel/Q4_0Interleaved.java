@@ -42,7 +42,7 @@ public final class Q4_0Interleaved {
     /** Tokens each pass over a group's blocks serves at most. */
     private static final int TOKENS = 4;
     /** Repacked bytes a kernel call covers: they stay in cache while the token steps pass over them. */
-    private static final long BATCH_BYTES = 256 * 1024;
+    private static final long BATCH_BYTES = 512 * 1024;
 
     private Q4_0Interleaved() {
     }
@@ -191,7 +191,11 @@ public final class Q4_0Interleaved {
     }
 
     private static void store(FloatVector v, float[] results, MemorySegment out, long offset) {
-        v.intoArray(results, 0);
+        if (out.isNative()) {
+            v.intoMemorySegment(out, offset, Simd.LE);
+            return;
+        }
+        v.intoArray(results, 0); // the Vector API writes no heap segment but a byte[] one
         for (int l = 0; l < GROUP; l++) {
             out.set(Simd.FLOAT_LE, offset + 4L * l, results[l]);
         }
@@ -203,13 +207,22 @@ public final class Q4_0Interleaved {
                 .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
     }
 
+    private static FloatVector whole(IntVector q) {
+        return (FloatVector) q.convert(VectorOperators.I2F, 0);
+    }
+
     private static FloatVector low(IntVector q) {
         return (FloatVector) q.and(0x0F).convert(VectorOperators.I2F, 0);
     }
 
-    private static FloatVector high(IntVector q) {
-        return (FloatVector) q.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0);
-    }
+    /*
+     * A nibble byte q = 16 hi + lo holds elements j (lo) and j + 16 (hi) of a block. With the
+     * activations ActivationFloats stores for nibbles (x'[j] = x[j] - x[j + 16] / 16 and
+     * x'[j + 16] = x[j + 16] / 16), q x'[j + 16] + lo x'[j] = lo x[j] + hi x[j + 16]: one
+     * conversion of the whole byte replaces the shift and the conversion of the high nibble.
+     * Every term is a multiple of 1/16 below 2^12 and a block's sum stays below 2^17, so all
+     * of it is exact in float and the block sum is the reference's int sum.
+     */
 
     /**
      * Four groups from {@code pOffset} ({@code groupBytes} apart) against the one token in
@@ -230,17 +243,17 @@ public final class Q4_0Interleaved {
             FloatVector s0 = FloatVector.zero(F), s1 = s0, s2 = s0, s3 = s0, e0 = s0, e1 = s0, e2 = s0, e3 = s0;
             for (int j = 0; j < BLOCK / 2; j++) {
                 FloatVector xl = FloatVector.broadcast(F, x[xb + j]);
-                FloatVector xh = FloatVector.broadcast(F, x[xb + BLOCK / 2 + j]);
+                FloatVector xq = FloatVector.broadcast(F, x[xb + BLOCK / 2 + j]);
                 IntVector q0 = nibbles(p, p0, j), q1 = nibbles(p, p1, j), q2 = nibbles(p, p2, j),
                         q3 = nibbles(p, p3, j);
                 s0 = low(q0).fma(xl, s0);
                 s1 = low(q1).fma(xl, s1);
                 s2 = low(q2).fma(xl, s2);
                 s3 = low(q3).fma(xl, s3);
-                e0 = high(q0).fma(xh, e0);
-                e1 = high(q1).fma(xh, e1);
-                e2 = high(q2).fma(xh, e2);
-                e3 = high(q3).fma(xh, e3);
+                e0 = whole(q0).fma(xq, e0);
+                e1 = whole(q1).fma(xq, e1);
+                e2 = whole(q2).fma(xq, e2);
+                e3 = whole(q3).fma(xq, e3);
             }
             float d = dx[b], minus = bias[b];
             a0 = s0.add(e0).sub(minus).fma(FloatVector.fromMemorySegment(F, p, p0, Simd.LE).mul(d), a0);
@@ -268,9 +281,9 @@ public final class Q4_0Interleaved {
             for (int j = 0; j < BLOCK / 2; j += 2) {
                 IntVector q0 = nibbles(p, p0, j), q1 = nibbles(p, p0, j + 1);
                 s0 = low(q0).fma(FloatVector.broadcast(F, x[xb + j]), s0);
-                e0 = high(q0).fma(FloatVector.broadcast(F, x[xb + BLOCK / 2 + j]), e0);
+                e0 = whole(q0).fma(FloatVector.broadcast(F, x[xb + BLOCK / 2 + j]), e0);
                 s1 = low(q1).fma(FloatVector.broadcast(F, x[xb + j + 1]), s1);
-                e1 = high(q1).fma(FloatVector.broadcast(F, x[xb + BLOCK / 2 + j + 1]), e1);
+                e1 = whole(q1).fma(FloatVector.broadcast(F, x[xb + BLOCK / 2 + j + 1]), e1);
             }
             a0 = s0.add(s1).add(e0.add(e1)).sub(bias[b])
                     .fma(FloatVector.fromMemorySegment(F, p, p0, Simd.LE).mul(dx[b]), a0);
@@ -311,8 +324,8 @@ public final class Q4_0Interleaved {
                 s11 = w1.fma(x1, s11);
                 s12 = w1.fma(x2, s12);
                 s13 = w1.fma(x3, s13);
-                w0 = high(q0);
-                w1 = high(q1);
+                w0 = whole(q0);
+                w1 = whole(q1);
                 int h = xb + BLOCK / 2 + j;
                 x0 = FloatVector.broadcast(F, x[h]);
                 x1 = FloatVector.broadcast(F, x[n + h]);
@@ -364,7 +377,7 @@ public final class Q4_0Interleaved {
             FloatVector s0 = FloatVector.zero(F), s1 = s0, s2 = s0, s3 = s0;
             for (int j = 0; j < BLOCK / 2; j++) {
                 IntVector q = nibbles(p, p0, j);
-                FloatVector lo = low(q), hi = high(q);
+                FloatVector lo = low(q), hi = whole(q);
                 int h = xb + BLOCK / 2 + j;
                 s0 = hi.fma(FloatVector.broadcast(F, x[h]), lo.fma(FloatVector.broadcast(F, x[xb + j]), s0));
                 s1 = hi.fma(FloatVector.broadcast(F, x[n + h]), lo.fma(FloatVector.broadcast(F, x[n + xb + j]), s1));

@@ -190,7 +190,11 @@ public final class Q8_0Interleaved {
     }
 
     private static void store(FloatVector v, float[] results, MemorySegment out, long offset) {
-        v.intoArray(results, 0);
+        if (out.isNative()) {
+            v.intoMemorySegment(out, offset, Simd.LE);
+            return;
+        }
+        v.intoArray(results, 0); // the Vector API writes no heap segment but a byte[] one
         for (int l = 0; l < GROUP; l++) {
             out.set(Simd.FLOAT_LE, offset + 4L * l, results[l]);
         }
