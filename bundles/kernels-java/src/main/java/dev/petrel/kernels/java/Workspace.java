@@ -17,10 +17,12 @@ public final class Workspace {
     public static final int SECOND_BYTES = 1;
     private static final int BYTE_SLOTS = 2;
     private static final int FLOAT_SLOTS = 4;
+    private static final int SHARED_FLOAT_SLOTS = 2;
 
     private final HostBackend backend;
     private final TensorMemory[] bytes = new TensorMemory[BYTE_SLOTS];
     private final float[][][] floats;
+    private final float[][] sharedFloats = new float[SHARED_FLOAT_SLOTS][];
     private final TensorMemory[] participantBytes;
 
     Workspace(HostBackend backend, int participants) {
@@ -41,6 +43,16 @@ public final class Workspace {
             bytes[slot] = memory;
         }
         return memory.segment();
+    }
+
+    /** A float array of at least {@code size} shared by all participants of an op (slot 0 or 1). */
+    public float[] sharedFloats(int slot, int size) {
+        float[] array = sharedFloats[slot];
+        if (array == null || array.length < size) {
+            array = new float[size];
+            sharedFloats[slot] = array;
+        }
+        return array;
     }
 
     /** A float array of at least {@code size} owned by one participant of a parallel op. */

@@ -71,6 +71,24 @@ public abstract sealed class F32Kernel extends QuantKernel permits F32Kernel.Vec
         return Simd.sum(acc) + tail(w, wOffset, x, xOffset, upper, n);
     }
 
+    /**
+     * The vector kernel's dot product of float arrays: the same bits as {@link #dot} of segments
+     * holding the same values (and so as the F16 and BF16 vector dots of the values those
+     * widen to), for callers that widen a cache once and take many dots of it.
+     */
+    public static float dot(float[] w, int wOffset, float[] x, int xOffset, int n) {
+        FloatVector acc = FloatVector.zero(F);
+        int upper = F.loopBound(n);
+        for (int i = 0; i < upper; i += LANES) {
+            acc = FloatVector.fromArray(F, w, wOffset + i).fma(FloatVector.fromArray(F, x, xOffset + i), acc);
+        }
+        float sum = 0f;
+        for (int i = upper; i < n; i++) {
+            sum += w[wOffset + i] * x[xOffset + i];
+        }
+        return Simd.sum(acc) + sum;
+    }
+
     private static float tail(MemorySegment w, long wOffset, MemorySegment x, long xOffset, int from, int n) {
         float sum = 0f;
         for (int i = from; i < n; i++) {

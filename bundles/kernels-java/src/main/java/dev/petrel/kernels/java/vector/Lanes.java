@@ -148,14 +148,19 @@ final class Lanes {
 
     /** {@code acc[0, n) += p * row[0, n)}, one rounding per element (FMA). */
     static void accumulate(float[] acc, float p, float[] row, int n) {
+        accumulate(acc, p, row, 0, n);
+    }
+
+    /** {@link #accumulate(float[], float, float[], int)} with the row at {@code rowOffset} of {@code rows}. */
+    static void accumulate(float[] acc, float p, float[] rows, int rowOffset, int n) {
         FloatVector weight = FloatVector.broadcast(F, p);
         int i = 0;
         for (int upper = F.loopBound(n); i < upper; i += F.length()) {
             FloatVector a = FloatVector.fromArray(F, acc, i);
-            FloatVector.fromArray(F, row, i).fma(weight, a).intoArray(acc, i);
+            FloatVector.fromArray(F, rows, rowOffset + i).fma(weight, a).intoArray(acc, i);
         }
         for (; i < n; i++) {
-            acc[i] = Math.fma(p, row[i], acc[i]);
+            acc[i] = Math.fma(p, rows[rowOffset + i], acc[i]);
         }
     }
 }

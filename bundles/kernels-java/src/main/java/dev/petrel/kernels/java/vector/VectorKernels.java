@@ -16,6 +16,7 @@ import dev.petrel.kernels.java.scalar.MoeRouter;
 import dev.petrel.kernels.java.scalar.Rope;
 import dev.petrel.kernels.java.scalar.Rows;
 import dev.petrel.api.quant.BlockScales;
+import dev.petrel.quant.kernel.F32Kernel;
 import dev.petrel.quant.kernel.F8E4M3Kernel;
 import dev.petrel.quant.kernel.Q4_0Interleaved;
 import dev.petrel.quant.kernel.Q8_0Interleaved;
@@ -43,6 +44,8 @@ public final class VectorKernels implements OpKernels {
     private static final int MIN_ROWS_PER_CHUNK = 8;
     /** Bytes of activations a matmul keeps hot while its chunk of weight rows passes over them. */
     private static final long ACTIVATION_TILE_BYTES = 256 * 1024;
+    /** Largest cache, keys and values, that attention widens to floats at once (64 MiB). */
+    private static final long WIDENED_CACHE_FLOATS = 16L << 20;
 
     private final WorkerPool pool;
 
@@ -372,6 +375,11 @@ public final class VectorKernels implements OpKernels {
             HostTensor out, Workspace workspace) {
         Attention attention = new Attention(q, k, v, valueLength, scale, position0, out);
         QuantKernel kernel = QuantKernel.vector(k.type());
+        if (widensExactly(k.type()) && v.type() == k.type()
+                && (long) attention.positions() * k.dim(1) * (attention.keyLength() + valueLength) <= WIDENED_CACHE_FLOATS) {
+            attentionOnWidenedCache(attention, kernel, (int) k.dim(1), valueLength, scale, workspace);
+            return;
+        }
         int heads = attention.heads();
         int pairs = heads * attention.tokens();
         int keyLength = attention.keyLength();
@@ -398,6 +406,60 @@ public final class VectorKernels implements OpKernels {
             for (int j = 0; j < visible; j++) {
                 kernel.dequantize(values, attention.cacheRowOffset(hk, j, valueRowBytes), valueRow, 0, valueLength);
                 Lanes.accumulate(sums, scores[j], valueRow, valueLength);
+            }
+            F32.write(sums, 0, attention.out(), attention.outRow(h, t), valueLength);
+        });
+    }
+
+    /** Cache types whose dot product is the F32 dot of the widened values, bit for bit. */
+    private static boolean widensExactly(TensorType type) {
+        return type == TensorType.F32 || type == TensorType.F16 || type == TensorType.BF16;
+    }
+
+    /**
+     * {@link #attention} with the visible cache widened to floats once per call, each key and
+     * value row once for all the query heads that share it (GQA) and all the batch's tokens,
+     * instead of once per (head, token). Same arithmetic: widening is exact, and the float dot
+     * adds in the order of the cache type's vector dot.
+     */
+    private void attentionOnWidenedCache(Attention attention, QuantKernel kernel, int kvHeads, int valueLength,
+            float scale, Workspace workspace) {
+        int heads = attention.heads();
+        int keyLength = attention.keyLength();
+        int positions = attention.positions();
+        long keyRowBytes = kernel.type().rowBytes(keyLength);
+        long valueRowBytes = kernel.type().rowBytes(attention.valueRowLength());
+        int cacheRows = positions * kvHeads;
+        float[] keys = workspace.sharedFloats(0, cacheRows * keyLength);
+        float[] values = workspace.sharedFloats(1, cacheRows * valueLength);
+        MemorySegment k = attention.k();
+        MemorySegment v = attention.v();
+        int rowsPerChunk = perChunk(cacheRows, 16);
+        pool.run(Math.ceilDiv(cacheRows, rowsPerChunk), (c, p) -> {
+            for (int r = c * rowsPerChunk, end = Math.min(cacheRows, r + rowsPerChunk); r < end; r++) {
+                kernel.dequantize(k, r * keyRowBytes, keys, r * keyLength, keyLength);
+                kernel.dequantize(v, r * valueRowBytes, values, r * valueLength, valueLength);
+            }
+        });
+        pool.run(heads * attention.tokens(), (pair, p) -> {
+            int h = pair % heads;
+            int t = pair / heads;
+            int hk = attention.kvHead(h);
+            int visible = attention.visible(t);
+            MemorySegment queryBytes = workspace.bytes(p, (int) keyRowBytes);
+            float[] query = workspace.floats(p, 0, keyLength);
+            float[] scores = workspace.floats(p, 1, positions);
+            float[] sums = workspace.floats(p, 3, valueLength);
+            attention.loadQuery(kernel, h, t, queryBytes);
+            kernel.dequantize(queryBytes, 0, query, 0, keyLength);
+            for (int j = 0; j < visible; j++) {
+                scores[j] = F32Kernel.dot(keys, (j * kvHeads + hk) * keyLength, query, 0, keyLength) * scale;
+            }
+            Lanes.softmax(scores, visible, 1.0f);
+            attention.roundProbabilities(scores, visible);
+            Arrays.fill(sums, 0, valueLength, 0f);
+            for (int j = 0; j < visible; j++) {
+                Lanes.accumulate(sums, scores[j], values, (j * kvHeads + hk) * valueLength, valueLength);
             }
             F32.write(sums, 0, attention.out(), attention.outRow(h, t), valueLength);
         });
