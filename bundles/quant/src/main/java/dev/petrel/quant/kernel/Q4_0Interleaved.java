@@ -42,7 +42,7 @@ public final class Q4_0Interleaved {
     /** Tokens each pass over a group's blocks serves at most. */
     private static final int TOKENS = 4;
     /** Repacked bytes a kernel call covers: they stay in cache while the token steps pass over them. */
-    private static final long BATCH_BYTES = 512 * 1024;
+    private static final long BATCH_BYTES = 1024 * 1024;
 
     private Q4_0Interleaved() {
     }

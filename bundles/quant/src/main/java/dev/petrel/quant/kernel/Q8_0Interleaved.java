@@ -41,7 +41,7 @@ public final class Q8_0Interleaved {
     /** Tokens each pass over a group's blocks serves at most. */
     private static final int TOKENS = 4;
     /** Repacked bytes a kernel call covers: they stay in cache while the token steps pass over them. */
-    private static final long BATCH_BYTES = 256 * 1024;
+    private static final long BATCH_BYTES = 1024 * 1024;
 
     private Q8_0Interleaved() {
     }

@@ -217,6 +217,39 @@ public abstract sealed class Q8_0Kernel extends QuantKernel permits Q8_0Kernel.V
         return sum;
     }
 
+    private static final VectorSpecies<Float> QF = Simd.F;
+    private static final VectorSpecies<Byte> QB = VectorSpecies.of(byte.class,
+            jdk.incubator.vector.VectorShape.forBitSize(Math.max(64, QF.length() * 8)));
+    private static final float ROUNDING = 0x1.8p23f;
+
+    /**
+     * One block of finite values on vector lanes, as {@link #quantizeActivationBlock}; false
+     * (nothing written) when the block needs that scalar path.
+     */
+    static boolean quantizeFiniteBlock(MemorySegment src, long from, MemorySegment dst, long block) {
+        int lanes = QF.length();
+        if (lanes < 8 || BLOCK % lanes != 0) {
+            return false;
+        }
+        FloatVector max = FloatVector.zero(QF);
+        for (int j = 0; j < BLOCK; j += lanes) {
+            max = max.max(FloatVector.fromMemorySegment(QF, src, from + 4L * j, Simd.LE).abs());
+        }
+        float amax = max.reduceLanes(VectorOperators.MAX);
+        float id = amax != 0f ? 127f / amax : 0f;
+        if (!Float.isFinite(amax) || !Float.isFinite(id)) {
+            return false;
+        }
+        dst.set(SHORT_LE, block, F16Kernel.fromFloatF16c(amax / 127f));
+        for (int j = 0; j < BLOCK; j += lanes) {
+            FloatVector v = FloatVector.fromMemorySegment(QF, src, from + 4L * j, Simd.LE).mul(id);
+            v = v.add(ROUNDING).sub(ROUNDING);
+            v.convert(VectorOperators.F2I, 0).convertShape(VectorOperators.I2B, QB, 0)
+                    .intoMemorySegment(dst, block + 2 + j, Simd.LE);
+        }
+        return true;
+    }
+
     /**
      * The Vector API kernels, in a class of their own: when the scalar and vector kernels of a
      * format share a method, C2 inlines both into it and runs out of its inlining budget before
@@ -226,6 +259,33 @@ public abstract sealed class Q8_0Kernel extends QuantKernel permits Q8_0Kernel.V
 
         Vector() {
             super(true);
+        }
+
+        /**
+         * The blocks of finite rows on vector lanes: for finite values the largest magnitude
+         * does not depend on the order of the maxima, and adding and taking off 1.5 * 2^23
+         * rounds |v| <= 127 to the nearest integer, ties to even, as {@code roundps} does. A
+         * block with a NaN or an infinity, or whose inverse scale overflows, takes the scalar
+         * path, which follows the x86 instructions' rules for those.
+         */
+        @Override
+        public void quantizeActivations(MemorySegment src, long srcOffset, MemorySegment dst, long dstOffset, int n) {
+            checkLength(n, BLOCK);
+            MemorySegment in = view(src);
+            MemorySegment out = view(dst);
+            float[] block = null;
+            // the Vector API reads native segments and byte[] ones only
+            boolean lanes = (in.isNative() || in.heapBase().orElse(null) instanceof byte[])
+                    && (out.isNative() || out.heapBase().orElse(null) instanceof byte[]);
+            for (int b = 0; b < n / BLOCK; b++) {
+                long from = srcOffset + 4L * b * BLOCK;
+                long to = dstOffset + (long) b * BLOCK_BYTES;
+                if (!lanes || !quantizeFiniteBlock(in, from, out, to)) {
+                    block = block == null ? new float[BLOCK] : block;
+                    MemorySegment.copy(in, Simd.FLOAT_LE, from, block, 0, BLOCK);
+                    quantizeActivationBlock(block, 0, out, to);
+                }
+            }
         }
 
         @Override

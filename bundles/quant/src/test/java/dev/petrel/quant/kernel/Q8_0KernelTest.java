@@ -154,6 +154,57 @@ class Q8_0KernelTest {
         }
     }
 
+    /**
+     * The vector path (finite blocks on lanes, the others scalar) writes the scalar reference's
+     * bytes: blocks of every magnitude from subnormal to near overflow, ties, zeros, negative
+     * zeros, and blocks with a NaN or an infinity; native and heap segments.
+     */
+    @Test
+    void quantizeActivations_vectorSegmentPathEqualsScalarReference() {
+        Random random = new Random(82);
+        int n = 64 * BLOCK;
+        for (int round = 0; round < 200; round++) {
+            float[] x = new float[n];
+            for (int b = 0; b < n / BLOCK; b++) {
+                double scale = Math.pow(10, random.nextInt(80) - 44);
+                for (int j = 0; j < BLOCK; j++) {
+                    x[b * BLOCK + j] = switch (random.nextInt(40)) {
+                        case 0 -> 0f;
+                        case 1 -> -0f;
+                        case 2 -> random.nextInt(9) - 4 + 0.5f; // ties once scaled by 127/amax = 1 below
+                        default -> (float) (random.nextGaussian() * scale);
+                    };
+                }
+                switch (random.nextInt(30)) {
+                    case 0 -> x[b * BLOCK + random.nextInt(BLOCK)] = Float.NaN;
+                    case 1 -> x[b * BLOCK + random.nextInt(BLOCK)] = Float.NEGATIVE_INFINITY;
+                    case 2 -> java.util.Arrays.fill(x, b * BLOCK, (b + 1) * BLOCK, 0f);
+                    case 3 -> { // amax 127: the elements themselves, ties included
+                        for (int j = 0; j < BLOCK; j++) {
+                            x[b * BLOCK + j] = (random.nextInt(255) - 127) / 2f;
+                        }
+                        x[b * BLOCK] = 127f;
+                    }
+                    default -> { }
+                }
+            }
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment src = arena.allocate(4L * n + 4);
+                MemorySegment.copy(x, 0, src, Rows.FLOAT_LE, 4, n);
+                MemorySegment vector = arena.allocate(n / BLOCK * BYTES + 1);
+                MemorySegment heap = MemorySegment.ofArray(new byte[n / BLOCK * BYTES + 1]);
+                MemorySegment scalar = MemorySegment.ofArray(new byte[n / BLOCK * BYTES + 1]);
+                Q8_0Kernel.VECTOR.quantizeActivations(src, 4, vector, 1, n);
+                Q8_0Kernel.VECTOR.quantizeActivations(src, 4, heap, 1, n);
+                Q8_0Kernel.SCALAR.quantizeActivations(src, 4, scalar, 1, n);
+                assertArrayEquals(scalar.toArray(ValueLayout.JAVA_BYTE), vector.toArray(ValueLayout.JAVA_BYTE),
+                        "round " + round);
+                assertArrayEquals(scalar.toArray(ValueLayout.JAVA_BYTE), heap.toArray(ValueLayout.JAVA_BYTE),
+                        "round " + round + " (heap)");
+            }
+        }
+    }
+
     @Test
     void quantizeActivations_handlesNonFiniteValuesAsX86Does() {
         float[] x = new float[BLOCK];
