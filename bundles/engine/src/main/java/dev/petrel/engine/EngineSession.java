@@ -53,20 +53,33 @@ final class EngineSession implements Session {
     private volatile int moves;
     private volatile int lostCaches;   // moves that found the old backend's memory gone
 
+    /**
+     * Opens the session on the model's current placement. A backend that is leaving refuses
+     * the cache; the session then waits (bounded, as a step does) for the engine to move the
+     * model and opens on the next placement.
+     */
     EngineSession(LoadedModel model) {
         this.model = model;
-        Placement p = joinCurrent();
-        try {
-            this.cache = p.pass().createCache(model.contextLength(), model.cacheType());
-            this.stream = p.backend().openStream();
-        } catch (RuntimeException e) {
-            if (cache != null) {
-                cache.close();
+        long deadline = System.nanoTime() + MOVE_WAIT_MS * 1_000_000;
+        while (true) {
+            Placement p = joinCurrent();
+            try {
+                this.cache = p.pass().createCache(model.contextLength(), model.cacheType());
+                this.stream = p.backend().openStream();
+                this.placement = p;
+                return;
+            } catch (RuntimeException e) {
+                if (cache != null) {
+                    cache.close();
+                    cache = null;
+                }
+                p.leave();
+                if (!(e instanceof BackendUnavailableException unavailable)) {
+                    throw e;
+                }
+                pause(deadline, unavailable);
             }
-            p.leave();
-            throw e;
         }
-        this.placement = p;
     }
 
     @Override

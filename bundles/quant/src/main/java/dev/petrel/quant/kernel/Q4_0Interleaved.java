@@ -39,10 +39,6 @@ public final class Q4_0Interleaved {
     private static final int BLOCK = Q4_0Kernel.BLOCK;
     /** Bytes of one block of a group: the scales as floats, then the nibble bytes. */
     private static final int GROUP_BLOCK_BYTES = GROUP * (Float.BYTES + BLOCK / 2);
-    /** Tokens each pass over a group's blocks serves at most. */
-    private static final int TOKENS = 4;
-    /** Repacked bytes a kernel call covers: they stay in cache while the token steps pass over them. */
-    private static final long BATCH_BYTES = 1024 * 1024;
 
     private Q4_0Interleaved() {
     }
@@ -51,7 +47,7 @@ public final class Q4_0Interleaved {
      * Rows a one-token pass covers: a caller that splits rows between threads gives each whole
      * passes where it can.
      */
-    public static final int ROWS_PER_PASS = 4 * GROUP;
+    public static final int ROWS_PER_PASS = InterleavedMatmul.GROUPS_PER_PASS * GROUP;
 
     /** Whether repacking is available on this CPU ({@link #GROUP} is not 0). */
     public static boolean supported() {
@@ -116,67 +112,7 @@ public final class Q4_0Interleaved {
     public static void matmul(MemorySegment w, MemorySegment packed, long firstRow, int rows, MemorySegment x,
             long xOffset, int tokens, MemorySegment out, long outOffset, long outStride, int n) {
         check(n);
-        QuantKernel plain = Q4_0Kernel.VECTOR;
-        long rowBytes = plain.rowBytes(n);
-        long packedRows = packed.byteSize() / Math.max(1, packedBytes(GROUP, n)) * GROUP;
-        long end = firstRow + rows;
-        long g0 = GROUP == 0 ? end : Math.min(end, Math.ceilDiv(firstRow, GROUP) * GROUP);
-        long g1 = GROUP == 0 ? end : Math.max(g0, Math.min(end, packedRows) / GROUP * GROUP);
-        if (g0 > firstRow) {
-            plain.matmul(w, firstRow * rowBytes, (int) (g0 - firstRow), x, xOffset, tokens, out, outOffset, outStride,
-                    n);
-        }
-        if (g1 > g0) {
-            MemorySegment p = QuantKernel.view(packed);
-            MemorySegment xs = QuantKernel.view(x);
-            float[] results = new float[GROUP];
-            long xBytes = plain.activationBytes(n);
-            long groupBytes = packedBytes(GROUP, n);
-            int blocks = n / BLOCK;
-            // whole passes of four groups (one token) per batch
-            int batch = (int) Math.max(4, BATCH_BYTES / Math.max(1, groupBytes) / 4 * 4);
-            ActivationFloats a = ActivationFloats.of(TOKENS, n);
-            boolean widenOnce = tokens == 1;
-            if (widenOnce) {
-                a.widen(xs, xOffset, xBytes, 1, n, true);
-            }
-            for (long r = g0; r < g1; r += (long) batch * GROUP) {
-                int groups = (int) Math.min(batch, (g1 - r) / GROUP);
-                long pOffset = r / GROUP * groupBytes;
-                long o = outOffset + 4L * (r - firstRow);
-                int t = 0;
-                for (; t + TOKENS <= tokens; t += TOKENS) {
-                    a.widen(xs, xOffset + t * xBytes, xBytes, TOKENS, n, true);
-                    int twos = groups / 2 * 2;
-                    for (int g = 0; g < twos; g += 2) {
-                        tokens4Groups2(p, pOffset + g * groupBytes, groupBytes, a, n, blocks, results, out,
-                                o + t * outStride + 4L * GROUP * g, outStride);
-                    }
-                    for (int g = twos; g < groups; g++) {
-                        tokens4Group(p, pOffset + g * groupBytes, a, n, blocks, results, out,
-                                o + t * outStride + 4L * GROUP * g, outStride);
-                    }
-                }
-                for (; t < tokens; t++) {
-                    if (!widenOnce) {
-                        a.widen(xs, xOffset + t * xBytes, xBytes, 1, n, true);
-                    }
-                    int fours = groups / 4 * 4;
-                    for (int g = 0; g < fours; g += 4) {
-                        token1Groups4(p, pOffset + g * groupBytes, groupBytes, a, blocks, results, out,
-                                o + t * outStride + 4L * GROUP * g);
-                    }
-                    for (int g = fours; g < groups; g++) {
-                        token1Group(p, pOffset + g * groupBytes, a, blocks, results, out,
-                                o + t * outStride + 4L * GROUP * g);
-                    }
-                }
-            }
-        }
-        if (end > g1) {
-            plain.matmul(w, g1 * rowBytes, (int) (end - g1), x, xOffset, tokens, out, outOffset + 4L * (g1 - firstRow),
-                    outStride, n);
-        }
+        InterleavedMatmul.run(true, w, packed, firstRow, rows, x, xOffset, tokens, out, outOffset, outStride, n);
     }
 
     /**
@@ -188,17 +124,6 @@ public final class Q4_0Interleaved {
             long xOffset, int tokens, float[] out, int outOffset, int outStride, int n) {
         matmul(w, packed, firstRow, rows, x, xOffset, tokens, MemorySegment.ofArray(out), 4L * outOffset,
                 4L * outStride, n);
-    }
-
-    private static void store(FloatVector v, float[] results, MemorySegment out, long offset) {
-        if (out.isNative()) {
-            v.intoMemorySegment(out, offset, Simd.LE);
-            return;
-        }
-        v.intoArray(results, 0); // the Vector API writes no heap segment but a byte[] one
-        for (int l = 0; l < GROUP; l++) {
-            out.set(Simd.FLOAT_LE, offset + 4L * l, results[l]);
-        }
     }
 
     /** Byte {@code j} of a block of a group (one per row), widened to ints. */
@@ -230,7 +155,7 @@ public final class Q4_0Interleaved {
      * groups. The nibbles are multiplied unbiased and the bias taken off at the end of each
      * block, exactly: {@code sum (q - 8) x = sum q x - 8 sum x}.
      */
-    private static void token1Groups4(MemorySegment p, long pOffset, long groupBytes, ActivationFloats a, int blocks,
+    static void token1Groups4(MemorySegment p, long pOffset, long groupBytes, ActivationFloats a, int blocks,
             float[] results, MemorySegment out, long o) {
         float[] x = a.values;
         float[] dx = a.scales;
@@ -261,14 +186,14 @@ public final class Q4_0Interleaved {
             a2 = s2.add(e2).sub(minus).fma(FloatVector.fromMemorySegment(F, p, p2, Simd.LE).mul(d), a2);
             a3 = s3.add(e3).sub(minus).fma(FloatVector.fromMemorySegment(F, p, p3, Simd.LE).mul(d), a3);
         }
-        store(a0, results, out, o);
-        store(a1, results, out, o + 4L * GROUP);
-        store(a2, results, out, o + 8L * GROUP);
-        store(a3, results, out, o + 12L * GROUP);
+        InterleavedMatmul.store(a0, results, out, o);
+        InterleavedMatmul.store(a1, results, out, o + 4L * GROUP);
+        InterleavedMatmul.store(a2, results, out, o + 8L * GROUP);
+        InterleavedMatmul.store(a3, results, out, o + 12L * GROUP);
     }
 
     /** One group from {@code pOffset} against one token, as {@link #token1Groups4}. */
-    private static void token1Group(MemorySegment p, long pOffset, ActivationFloats a, int blocks, float[] results,
+    static void token1Group(MemorySegment p, long pOffset, ActivationFloats a, int blocks, float[] results,
             MemorySegment out, long o) {
         float[] x = a.values;
         float[] dx = a.scales;
@@ -288,7 +213,7 @@ public final class Q4_0Interleaved {
             a0 = s0.add(s1).add(e0.add(e1)).sub(bias[b])
                     .fma(FloatVector.fromMemorySegment(F, p, p0, Simd.LE).mul(dx[b]), a0);
         }
-        store(a0, results, out, o);
+        InterleavedMatmul.store(a0, results, out, o);
     }
 
     /**
@@ -296,7 +221,7 @@ public final class Q4_0Interleaved {
      * ({@code outStride} bytes between tokens): each weight vector serves four tokens, each
      * activation broadcast two groups.
      */
-    private static void tokens4Groups2(MemorySegment p, long pOffset, long groupBytes, ActivationFloats a, int n,
+    static void tokens4Groups2(MemorySegment p, long pOffset, long groupBytes, ActivationFloats a, int n,
             int blocks, float[] results, MemorySegment out, long o, long outStride) {
         float[] x = a.values;
         float[] dx = a.scales;
@@ -353,19 +278,19 @@ public final class Q4_0Interleaved {
             a12 = s12.sub(m2).fma(d1.mul(dx2), a12);
             a13 = s13.sub(m3).fma(d1.mul(dx3), a13);
         }
-        store(a00, results, out, o);
-        store(a01, results, out, o + outStride);
-        store(a02, results, out, o + 2 * outStride);
-        store(a03, results, out, o + 3 * outStride);
+        InterleavedMatmul.store(a00, results, out, o);
+        InterleavedMatmul.store(a01, results, out, o + outStride);
+        InterleavedMatmul.store(a02, results, out, o + 2 * outStride);
+        InterleavedMatmul.store(a03, results, out, o + 3 * outStride);
         long o1 = o + 4L * GROUP;
-        store(a10, results, out, o1);
-        store(a11, results, out, o1 + outStride);
-        store(a12, results, out, o1 + 2 * outStride);
-        store(a13, results, out, o1 + 3 * outStride);
+        InterleavedMatmul.store(a10, results, out, o1);
+        InterleavedMatmul.store(a11, results, out, o1 + outStride);
+        InterleavedMatmul.store(a12, results, out, o1 + 2 * outStride);
+        InterleavedMatmul.store(a13, results, out, o1 + 3 * outStride);
     }
 
     /** One group from {@code pOffset} against four tokens, as {@link #tokens4Groups2}. */
-    private static void tokens4Group(MemorySegment p, long pOffset, ActivationFloats a, int n, int blocks,
+    static void tokens4Group(MemorySegment p, long pOffset, ActivationFloats a, int n, int blocks,
             float[] results, MemorySegment out, long o, long outStride) {
         float[] x = a.values;
         float[] dx = a.scales;
@@ -392,10 +317,10 @@ public final class Q4_0Interleaved {
             a2 = s2.sub(bias[2 * blocks + b]).fma(d0.mul(dx[2 * blocks + b]), a2);
             a3 = s3.sub(bias[3 * blocks + b]).fma(d0.mul(dx[3 * blocks + b]), a3);
         }
-        store(a0, results, out, o);
-        store(a1, results, out, o + outStride);
-        store(a2, results, out, o + 2 * outStride);
-        store(a3, results, out, o + 3 * outStride);
+        InterleavedMatmul.store(a0, results, out, o);
+        InterleavedMatmul.store(a1, results, out, o + outStride);
+        InterleavedMatmul.store(a2, results, out, o + 2 * outStride);
+        InterleavedMatmul.store(a3, results, out, o + 3 * outStride);
     }
 
     private static void check(int n) {

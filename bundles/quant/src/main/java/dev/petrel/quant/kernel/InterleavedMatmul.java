@@ -1,0 +1,114 @@
+package dev.petrel.quant.kernel;
+
+import java.lang.foreign.MemorySegment;
+import jdk.incubator.vector.FloatVector;
+
+/**
+ * The matmul both row-interleaved layouts ({@link Q8_0Interleaved}, {@link Q4_0Interleaved})
+ * share: rows outside whole groups go to the plain kernel; the groups are taken in batches
+ * that stay in cache while the tokens pass over them, four tokens at a time (two groups per
+ * pass, each weight vector serving four tokens) and then one at a time (four groups per pass,
+ * each activation broadcast serving four groups). The kernels are called as plain static
+ * methods of the format's class, so every call site is monomorphic.
+ */
+final class InterleavedMatmul {
+
+    /** Groups a one-token pass covers. */
+    static final int GROUPS_PER_PASS = 4;
+    /** Tokens a many-token pass serves. */
+    private static final int TOKENS = 4;
+    /** Repacked bytes a batch covers: they stay in cache while the token steps pass over them. */
+    private static final long BATCH_BYTES = 1024 * 1024;
+
+    private InterleavedMatmul() {
+    }
+
+    /** The matmul of {@link Q8_0Interleaved} ({@code nibbles} false) or {@link Q4_0Interleaved}. */
+    static void run(boolean nibbles, MemorySegment w, MemorySegment packed, long firstRow, int rows,
+            MemorySegment x, long xOffset, int tokens, MemorySegment out, long outOffset, long outStride, int n) {
+        QuantKernel plain = nibbles ? Q4_0Kernel.VECTOR : Q8_0Kernel.VECTOR;
+        int group = nibbles ? Q4_0Interleaved.GROUP : Q8_0Interleaved.GROUP;
+        long groupBytes = nibbles ? Q4_0Interleaved.packedBytes(group, n) : Q8_0Interleaved.packedBytes(group, n);
+        long rowBytes = plain.rowBytes(n);
+        long packedRows = packed.byteSize() / Math.max(1, groupBytes) * group;
+        long end = firstRow + rows;
+        long g0 = group == 0 ? end : Math.min(end, Math.ceilDiv(firstRow, group) * group);
+        long g1 = group == 0 ? end : Math.max(g0, Math.min(end, packedRows) / group * group);
+        if (g0 > firstRow) {
+            plain.matmul(w, firstRow * rowBytes, (int) (g0 - firstRow), x, xOffset, tokens, out, outOffset, outStride,
+                    n);
+        }
+        if (g1 > g0) {
+            MemorySegment p = QuantKernel.view(packed);
+            MemorySegment xs = QuantKernel.view(x);
+            float[] results = new float[group];
+            long xBytes = plain.activationBytes(n);
+            int blocks = n / Q8_0Kernel.BLOCK;
+            int batch = (int) Math.max(GROUPS_PER_PASS,
+                    BATCH_BYTES / Math.max(1, groupBytes) / GROUPS_PER_PASS * GROUPS_PER_PASS);
+            ActivationFloats a = ActivationFloats.of(TOKENS, n);
+            boolean widenOnce = tokens == 1;
+            if (widenOnce) {
+                a.widen(xs, xOffset, xBytes, 1, n, nibbles);
+            }
+            for (long r = g0; r < g1; r += (long) batch * group) {
+                int groups = (int) Math.min(batch, (g1 - r) / group);
+                long pOffset = r / group * groupBytes;
+                long o = outOffset + 4L * (r - firstRow);
+                int t = 0;
+                for (; t + TOKENS <= tokens; t += TOKENS) {
+                    a.widen(xs, xOffset + t * xBytes, xBytes, TOKENS, n, nibbles);
+                    int twos = groups / 2 * 2;
+                    for (int g = 0; g < groups; g += g < twos ? 2 : 1) {
+                        long pg = pOffset + g * groupBytes;
+                        long og = o + t * outStride + 4L * group * g;
+                        if (g < twos && nibbles) {
+                            Q4_0Interleaved.tokens4Groups2(p, pg, groupBytes, a, n, blocks, results, out, og, outStride);
+                        } else if (g < twos) {
+                            Q8_0Interleaved.tokens4Groups2(p, pg, groupBytes, a, n, blocks, results, out, og, outStride);
+                        } else if (nibbles) {
+                            Q4_0Interleaved.tokens4Group(p, pg, a, n, blocks, results, out, og, outStride);
+                        } else {
+                            Q8_0Interleaved.tokens4Group(p, pg, a, n, blocks, results, out, og, outStride);
+                        }
+                    }
+                }
+                for (; t < tokens; t++) {
+                    if (!widenOnce) {
+                        a.widen(xs, xOffset + t * xBytes, xBytes, 1, n, nibbles);
+                    }
+                    int passes = groups / GROUPS_PER_PASS * GROUPS_PER_PASS;
+                    for (int g = 0; g < groups; g += g < passes ? GROUPS_PER_PASS : 1) {
+                        long pg = pOffset + g * groupBytes;
+                        long og = o + t * outStride + 4L * group * g;
+                        if (g < passes && nibbles) {
+                            Q4_0Interleaved.token1Groups4(p, pg, groupBytes, a, blocks, results, out, og);
+                        } else if (g < passes) {
+                            Q8_0Interleaved.token1Groups4(p, pg, groupBytes, a, blocks, results, out, og);
+                        } else if (nibbles) {
+                            Q4_0Interleaved.token1Group(p, pg, a, blocks, results, out, og);
+                        } else {
+                            Q8_0Interleaved.token1Group(p, pg, a, blocks, results, out, og);
+                        }
+                    }
+                }
+            }
+        }
+        if (end > g1) {
+            plain.matmul(w, g1 * rowBytes, (int) (end - g1), x, xOffset, tokens, out, outOffset + 4L * (g1 - firstRow),
+                    outStride, n);
+        }
+    }
+
+    /** One group's results for one token into {@code out} from byte {@code offset}. */
+    static void store(FloatVector v, float[] results, MemorySegment out, long offset) {
+        if (out.isNative()) {
+            v.intoMemorySegment(out, offset, Simd.LE);
+            return;
+        }
+        v.intoArray(results, 0); // the Vector API writes no heap segment but a byte[] one
+        for (int l = 0; l < results.length; l++) {
+            out.set(Simd.FLOAT_LE, offset + 4L * l, results[l]);
+        }
+    }
+}
