@@ -17,7 +17,7 @@ import jdk.incubator.vector.VectorSpecies;
  * takes one instruction where x86 needs two for an int multiply, and the broadcast of an
  * activation value is shared by all the rows in a pass.
  *
- * <p>One instance per thread, reused: {@link #of} gives the calling thread's, grown on demand.
+ * <p>One set of arrays per thread, reused: {@link #of} gives the calling thread's, grown on demand.
  * Only for CPUs with the interleaved kernels (vectors of at least 256 bits).
  */
 final class ActivationFloats {
@@ -26,30 +26,37 @@ final class ActivationFloats {
     private static final VectorSpecies<Byte> B = VectorSpecies.of(byte.class,
             VectorShape.forBitSize(Math.max(64, F.length() * 8)));
 
-    private static final ThreadLocal<ActivationFloats> PER_THREAD = ThreadLocal.withInitial(ActivationFloats::new);
+    /**
+     * The calling thread's arrays (values, scales, biases). Plain arrays, not instances of this
+     * class: a value held by a long-lived thread must not pin this bundle's class loader.
+     */
+    private static final ThreadLocal<float[][]> PER_THREAD = ThreadLocal.withInitial(() -> new float[3][0]);
 
     /** Token {@code t}'s values from {@code t * n}. */
-    float[] values = new float[0];
+    final float[] values;
     /** Token {@code t}'s block scales from {@code t * blocks}. */
-    float[] scales = new float[0];
+    final float[] scales;
     /** Token {@code t}'s block sums times 8 from {@code t * blocks} (Q4_0's nibble bias), when asked for. */
-    float[] biases = new float[0];
+    final float[] biases;
 
-    private ActivationFloats() {
+    private ActivationFloats(float[][] arrays) {
+        this.values = arrays[0];
+        this.scales = arrays[1];
+        this.biases = arrays[2];
     }
 
     /** The calling thread's buffers, holding at least {@code tokens} tokens of {@code n} values. */
     static ActivationFloats of(int tokens, int n) {
-        ActivationFloats a = PER_THREAD.get();
+        float[][] arrays = PER_THREAD.get();
         int blocks = n / Q8_0Kernel.BLOCK;
-        if (a.values.length < tokens * n) {
-            a.values = new float[tokens * n];
+        if (arrays[0].length < tokens * n) {
+            arrays[0] = new float[tokens * n];
         }
-        if (a.scales.length < tokens * blocks) {
-            a.scales = new float[tokens * blocks];
-            a.biases = new float[tokens * blocks];
+        if (arrays[1].length < tokens * blocks) {
+            arrays[1] = new float[tokens * blocks];
+            arrays[2] = new float[tokens * blocks];
         }
-        return a;
+        return new ActivationFloats(arrays);
     }
 
     /**
