@@ -44,13 +44,23 @@ public final class VectorKernels implements OpKernels {
     private static final int MIN_ROWS_PER_CHUNK = 8;
     /** Bytes of activations a matmul keeps hot while its chunk of weight rows passes over them. */
     private static final long ACTIVATION_TILE_BYTES = 256 * 1024;
-    /** Largest cache, keys and values, that attention widens to floats at once (64 MiB). */
+    /** Largest cache, keys and values, that attention widens to floats at once by default (64 MiB). */
     private static final long WIDENED_CACHE_FLOATS = 16L << 20;
 
     private final WorkerPool pool;
+    private final long widenedCacheFloats;
 
     public VectorKernels(WorkerPool pool) {
+        this(pool, WIDENED_CACHE_FLOATS);
+    }
+
+    /**
+     * @param widenedCacheFloats the largest cache (keys and values, in floats) that attention
+     *        widens at once; larger ones, and 0 for all, take the per-row path
+     */
+    public VectorKernels(WorkerPool pool, long widenedCacheFloats) {
         this.pool = pool;
+        this.widenedCacheFloats = widenedCacheFloats;
     }
 
     @Override
@@ -376,7 +386,7 @@ public final class VectorKernels implements OpKernels {
         Attention attention = new Attention(q, k, v, valueLength, scale, position0, out);
         QuantKernel kernel = QuantKernel.vector(k.type());
         if (widensExactly(k.type()) && v.type() == k.type()
-                && (long) attention.positions() * k.dim(1) * (attention.keyLength() + valueLength) <= WIDENED_CACHE_FLOATS) {
+                && (long) attention.positions() * k.dim(1) * (attention.keyLength() + valueLength) <= widenedCacheFloats) {
             attentionOnWidenedCache(attention, kernel, (int) k.dim(1), valueLength, scale, workspace);
             return;
         }
