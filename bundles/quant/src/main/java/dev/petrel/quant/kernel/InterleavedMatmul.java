@@ -8,8 +8,9 @@ import jdk.incubator.vector.FloatVector;
  * share: rows outside whole groups go to the plain kernel; the groups are taken in batches
  * that stay in cache while the tokens pass over them, four tokens at a time (two groups per
  * pass, each weight vector serving four tokens) and then one at a time (four groups per pass,
- * each activation broadcast serving four groups). The kernels are called as plain static
- * methods of the format's class, so every call site is monomorphic.
+ * each activation broadcast serving four groups; for Q4_0 in 16-bit lanes, see
+ * {@link NibbleActivations}, unless a block's activations hold -128). The kernels are called as
+ * plain static methods of the format's class, so every call site is monomorphic.
  */
 final class InterleavedMatmul {
 
@@ -48,8 +49,13 @@ final class InterleavedMatmul {
                     BATCH_BYTES / Math.max(1, groupBytes) / GROUPS_PER_PASS * GROUPS_PER_PASS);
             ActivationFloats a = ActivationFloats.of(TOKENS, n);
             boolean widenOnce = tokens == 1;
+            NibbleActivations pairs = null; // Q4_0's 16-bit kernel, for one token when its sums are exact
             if (widenOnce) {
-                a.widen(xs, xOffset, xBytes, 1, n, nibbles);
+                pairs = nibbles ? NibbleActivations.of(xs, xOffset, n) : null;
+                if (pairs == null || !pairs.exact) {
+                    pairs = null;
+                    a.widen(xs, xOffset, xBytes, 1, n, nibbles);
+                }
             }
             for (long r = g0; r < g1; r += (long) batch * group) {
                 int groups = (int) Math.min(batch, (g1 - r) / group);
@@ -74,14 +80,25 @@ final class InterleavedMatmul {
                     }
                 }
                 for (; t < tokens; t++) {
+                    NibbleActivations tokenPairs = pairs;
                     if (!widenOnce) {
-                        a.widen(xs, xOffset + t * xBytes, xBytes, 1, n, nibbles);
+                        tokenPairs = nibbles ? NibbleActivations.of(xs, xOffset + t * xBytes, n) : null;
+                        if (tokenPairs == null || !tokenPairs.exact) {
+                            tokenPairs = null;
+                            a.widen(xs, xOffset + t * xBytes, xBytes, 1, n, nibbles);
+                        }
                     }
                     int passes = groups / GROUPS_PER_PASS * GROUPS_PER_PASS;
                     for (int g = 0; g < groups; g += g < passes ? GROUPS_PER_PASS : 1) {
                         long pg = pOffset + g * groupBytes;
                         long og = o + t * outStride + 4L * group * g;
-                        if (g < passes && nibbles) {
+                        if (tokenPairs != null && g < passes) {
+                            Q4_0Interleaved.token1Groups2Shorts(p, pg, groupBytes, tokenPairs, blocks, results, out, og);
+                            Q4_0Interleaved.token1Groups2Shorts(p, pg + 2 * groupBytes, groupBytes, tokenPairs, blocks,
+                                    results, out, og + 8L * group);
+                        } else if (tokenPairs != null) {
+                            Q4_0Interleaved.token1GroupShorts(p, pg, tokenPairs, blocks, results, out, og);
+                        } else if (g < passes && nibbles) {
                             Q4_0Interleaved.token1Groups4(p, pg, groupBytes, a, blocks, results, out, og);
                         } else if (g < passes) {
                             Q8_0Interleaved.token1Groups4(p, pg, groupBytes, a, blocks, results, out, og);

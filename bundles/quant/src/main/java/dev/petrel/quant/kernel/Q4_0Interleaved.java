@@ -6,8 +6,10 @@ import java.lang.foreign.ValueLayout;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -37,6 +39,14 @@ public final class Q4_0Interleaved {
     private static final VectorSpecies<Byte> B = VectorSpecies.of(byte.class,
             VectorShape.forBitSize(Math.max(64, GROUP * 8)));
     private static final int BLOCK = Q4_0Kernel.BLOCK;
+    /** Two nibble bytes of every row of a group, widened into {@link NibbleActivations#S}. */
+    private static final VectorSpecies<Byte> B2 = VectorSpecies.of(byte.class,
+            VectorShape.forBitSize(Math.max(64, GROUP * 16)));
+    private static final VectorSpecies<Short> S = NibbleActivations.S;
+    private static final ShortVector LOW_NIBBLE = ShortVector.broadcast(S, (short) 0x0F);
+    /** Swaps the two halves of a 16-bit sum vector (byte j's sums and byte j + 1's). */
+    private static final VectorShuffle<Short> SWAP_HALVES = VectorShuffle.fromOp(S,
+            i -> (i + Math.max(1, GROUP)) % S.length());
     /** Bytes of one block of a group: the scales as floats, then the nibble bytes. */
     private static final int GROUP_BLOCK_BYTES = GROUP * (Float.BYTES + BLOCK / 2);
 
@@ -212,6 +222,77 @@ public final class Q4_0Interleaved {
             }
             a0 = s0.add(s1).add(e0.add(e1)).sub(bias[b])
                     .fma(FloatVector.fromMemorySegment(F, p, p0, Simd.LE).mul(dx[b]), a0);
+        }
+        InterleavedMatmul.store(a0, results, out, o);
+    }
+
+    /** Bytes {@code j} and {@code j + 1} of a block of a group (a pair per row), widened to shorts. */
+    private static ShortVector bytePairs(MemorySegment p, long blockOffset, int j) {
+        return (ShortVector) ByteVector.fromMemorySegment(B2, p, blockOffset + 4L * GROUP + (long) j * GROUP, Simd.LE)
+                .convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
+    }
+
+    /** {@code sums + lo * xl + hi * xh} for the nibbles of the byte pairs {@code q}, modulo 2^16. */
+    private static ShortVector step(ShortVector q, ShortVector xl, ShortVector xh, ShortVector sums) {
+        // q holds zero-extended bytes: an arithmetic shift is the logical one, and the simpler op
+        return sums.add(q.and(LOW_NIBBLE).mul(xl)).add(q.lanewise(VectorOperators.ASHR, 4).mul(xh));
+    }
+
+    /** A group's block sums: the two halves of its 16-bit sums added, read as signed, as floats. */
+    private static FloatVector blockSums(ShortVector sums) {
+        return (FloatVector) sums.add(sums.rearrange(SWAP_HALVES)).convertShape(VectorOperators.S2F, F, 0);
+    }
+
+    /**
+     * Two groups from {@code pOffset} against one token, as {@link #token1Groups4}, in 16-bit
+     * lanes (see {@link NibbleActivations}): each step multiplies two nibble bytes of every row
+     * of a group, one 16-bit multiply for the low nibbles and one for the high, and each
+     * activation vector serves both groups. The block sums are exact, so the results have the
+     * float kernel's bits. (Two groups, not four: with four the method outgrows what the JIT
+     * inlines, and the sums get boxed.)
+     */
+    static void token1Groups2Shorts(MemorySegment p, long pOffset, long groupBytes, NibbleActivations a, int blocks,
+            float[] results, MemorySegment out, long o) {
+        short[] x = a.pairs;
+        short[] bias = a.biases;
+        float[] dx = a.scales;
+        FloatVector a0 = FloatVector.zero(F), a1 = a0;
+        for (int b = 0; b < blocks; b++) {
+            long p0 = pOffset + (long) b * GROUP_BLOCK_BYTES;
+            long p1 = p0 + groupBytes;
+            ShortVector s0 = ShortVector.fromArray(S, bias, b * 2 * GROUP), s1 = s0;
+            int xb = b * NibbleActivations.PAIR_SHORTS_PER_BLOCK;
+            for (int j = 0; j < BLOCK / 2; j += 2) {
+                ShortVector xl = ShortVector.fromArray(S, x, xb + j * 2 * GROUP);
+                ShortVector xh = ShortVector.fromArray(S, x, xb + j * 2 * GROUP + 2 * GROUP);
+                s0 = step(bytePairs(p, p0, j), xl, xh, s0);
+                s1 = step(bytePairs(p, p1, j), xl, xh, s1);
+            }
+            float d = dx[b];
+            a0 = blockSums(s0).fma(FloatVector.fromMemorySegment(F, p, p0, Simd.LE).mul(d), a0);
+            a1 = blockSums(s1).fma(FloatVector.fromMemorySegment(F, p, p1, Simd.LE).mul(d), a1);
+        }
+        InterleavedMatmul.store(a0, results, out, o);
+        InterleavedMatmul.store(a1, results, out, o + 4L * GROUP);
+    }
+
+    /** One group from {@code pOffset} against one token, as {@link #token1Groups2Shorts}. */
+    static void token1GroupShorts(MemorySegment p, long pOffset, NibbleActivations a, int blocks, float[] results,
+            MemorySegment out, long o) {
+        short[] x = a.pairs;
+        short[] bias = a.biases;
+        float[] dx = a.scales;
+        FloatVector a0 = FloatVector.zero(F);
+        for (int b = 0; b < blocks; b++) {
+            long p0 = pOffset + (long) b * GROUP_BLOCK_BYTES;
+            ShortVector s0 = ShortVector.fromArray(S, bias, b * 2 * GROUP);
+            int xb = b * NibbleActivations.PAIR_SHORTS_PER_BLOCK;
+            for (int j = 0; j < BLOCK / 2; j += 2) {
+                ShortVector xl = ShortVector.fromArray(S, x, xb + j * 2 * GROUP);
+                ShortVector xh = ShortVector.fromArray(S, x, xb + j * 2 * GROUP + 2 * GROUP);
+                s0 = step(bytePairs(p, p0, j), xl, xh, s0);
+            }
+            a0 = blockSums(s0).fma(FloatVector.fromMemorySegment(F, p, p0, Simd.LE).mul(dx[b]), a0);
         }
         InterleavedMatmul.store(a0, results, out, o);
     }

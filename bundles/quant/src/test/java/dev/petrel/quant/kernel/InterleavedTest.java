@@ -9,6 +9,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
 import java.util.Random;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -80,6 +81,62 @@ class InterleavedTest {
                             if (i < 1 || (i - 1) % stride >= rows) {
                                 assertEquals(Float.NaN, out[i], "untouched " + i);
                             }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Q4_0 blocks whose sums reach the ends of what the 16-bit kernel holds: every weight at
+     * nibble 0 or 15 against activations at +127 or -127 (block sums of -32512 and more), and
+     * activations at -128 (written only for NaN or infinite inputs), where a 16-bit sum would
+     * overflow and the float kernel must take over. One token (the 16-bit path) and five (a
+     * four-token pass, then one token on its own), bit for bit against the scalar dot.
+     */
+    @Test
+    void q4_0_extremeBlockSums_equalScalarDot() {
+        int group = Q4_0Interleaved.GROUP;
+        assumeTrue(group > 0, "vectors narrower than 256 bits");
+        QuantKernel k = QuantKernel.scalar(TensorType.Q4_0);
+        int n = 64;
+        int rows = 5 * group;
+        long rowBytes = k.rowBytes(n);
+        long xBytes = k.activationBytes(n);
+        byte[] weightBytes = {0x00, (byte) 0xFF, 0x0F, (byte) 0xF0};
+        byte[] activations = {127, -127, -128};
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment w = arena.allocate(rows * rowBytes);
+            for (int r = 0; r < rows; r++) {
+                for (int b = 0; b < n / 32; b++) {
+                    long block = r * rowBytes + b * 18L;
+                    w.set(Rows.SHORT_LE, block, Float.floatToFloat16(0.5f + r / 64f));
+                    for (int j = 0; j < 16; j++) {
+                        w.set(ValueLayout.JAVA_BYTE, block + 2 + j, weightBytes[(r + b) % weightBytes.length]);
+                    }
+                }
+            }
+            MemorySegment packed = Q4_0Interleaved.repack(w, 0, rows, n, arena);
+            for (byte value : activations) {
+                for (int tokens : new int[] {1, 5}) {
+                    MemorySegment x = arena.allocate(tokens * xBytes);
+                    for (int t = 0; t < tokens; t++) {
+                        for (int b = 0; b < n / 32; b++) {
+                            long block = t * xBytes + b * 34L;
+                            x.set(Rows.SHORT_LE, block, Float.floatToFloat16(0.25f));
+                            for (int j = 0; j < 32; j++) {
+                                x.set(ValueLayout.JAVA_BYTE, block + 2 + j, value);
+                            }
+                        }
+                    }
+                    float[] out = new float[tokens * rows];
+                    Q4_0Interleaved.matmul(w, packed, 0, rows, x, 0, tokens, out, 0, rows, n);
+                    for (int t = 0; t < tokens; t++) {
+                        for (int r = 0; r < rows; r++) {
+                            float expected = k.dot(w, r * rowBytes, x, t * xBytes, n);
+                            assertEquals(Float.floatToRawIntBits(expected), Float.floatToRawIntBits(out[t * rows + r]),
+                                    "activations " + value + ", row " + r + ", token " + t + " of " + tokens);
                         }
                     }
                 }
