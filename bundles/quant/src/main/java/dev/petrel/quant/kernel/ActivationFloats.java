@@ -51,12 +51,31 @@ final class ActivationFloats {
         int blocks = n / Q8_0Kernel.BLOCK;
         if (arrays[0].length < tokens * n) {
             arrays[0] = new float[tokens * n];
+            LAST_TOKEN.forget();
         }
         if (arrays[1].length < tokens * blocks) {
             arrays[1] = new float[tokens * blocks];
             arrays[2] = new float[tokens * blocks];
+            LAST_TOKEN.forget();
         }
         return new ActivationFloats(arrays);
+    }
+
+    /** The token the calling thread's arrays hold from index 0, when {@link #widenOne} put it there. */
+    private static final LastSource LAST_TOKEN = new LastSource();
+
+    /**
+     * {@link #widen} of one token, skipped when the calling thread's arrays already hold it in
+     * the same layout (the other chunks of the same matmul).
+     */
+    void widenOne(MemorySegment x, long xOffset, int n, boolean forNibbles) {
+        int bytes = n / Q8_0Kernel.BLOCK * Q8_0Kernel.BLOCK_BYTES;
+        byte layout = (byte) (forNibbles ? 1 : 0);
+        if (LAST_TOKEN.same(x, xOffset, bytes, layout)) {
+            return;
+        }
+        widenRows(x, xOffset, bytes, 1, n, forNibbles);
+        LAST_TOKEN.record(x, xOffset, bytes, layout);
     }
 
     /**
@@ -67,6 +86,11 @@ final class ActivationFloats {
      * {@code x[j] / 16}, and {@link #biases} gets {@code 8 * sum x}.
      */
     void widen(MemorySegment x, long xOffset, long xBytes, int tokens, int n, boolean forNibbles) {
+        LAST_TOKEN.forget();
+        widenRows(x, xOffset, xBytes, tokens, n, forNibbles);
+    }
+
+    private void widenRows(MemorySegment x, long xOffset, long xBytes, int tokens, int n, boolean forNibbles) {
         int blocks = n / Q8_0Kernel.BLOCK;
         int half = Q8_0Kernel.BLOCK / 2;
         for (int t = 0; t < tokens; t++) {

@@ -54,7 +54,7 @@ final class InterleavedMatmul {
                 pairs = nibbles ? NibbleActivations.of(xs, xOffset, n) : null;
                 if (pairs == null || !pairs.exact) {
                     pairs = null;
-                    a.widen(xs, xOffset, xBytes, 1, n, nibbles);
+                    a.widenOne(xs, xOffset, n, nibbles);
                 }
             }
             for (long r = g0; r < g1; r += (long) batch * group) {

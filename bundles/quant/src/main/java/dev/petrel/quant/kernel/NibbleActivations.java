@@ -41,7 +41,9 @@ final class NibbleActivations {
     static final int PAIR_SHORTS_PER_BLOCK = 8 * 2 * 2 * GROUP;
 
     private static final ThreadLocal<Object[]> PER_THREAD = ThreadLocal.withInitial(
-            () -> new Object[] {new short[0], new short[0], new float[0]});
+            () -> new Object[] {new short[0], new short[0], new float[0], new boolean[1]});
+    /** The token the calling thread's arrays hold. */
+    private static final LastSource LAST_TOKEN = new LastSource();
 
     /** The paired activation values (see the class comment). */
     final short[] pairs;
@@ -63,10 +65,15 @@ final class NibbleActivations {
     static NibbleActivations of(MemorySegment x, long offset, int n) {
         int blocks = n / Q8_0Kernel.BLOCK;
         Object[] arrays = PER_THREAD.get();
+        boolean[] exactness = (boolean[]) arrays[3];
+        int sourceBytes = blocks * Q8_0Kernel.BLOCK_BYTES;
         if (((short[]) arrays[0]).length < blocks * PAIR_SHORTS_PER_BLOCK) {
             arrays[0] = new short[blocks * PAIR_SHORTS_PER_BLOCK];
             arrays[1] = new short[blocks * 2 * GROUP];
             arrays[2] = new float[blocks];
+            LAST_TOKEN.forget();
+        } else if (LAST_TOKEN.same(x, offset, sourceBytes, (byte) 0)) {
+            return new NibbleActivations(arrays, exactness[0]); // the other chunks of the same matmul
         }
         short[] pairs = (short[]) arrays[0];
         short[] biases = (short[]) arrays[1];
@@ -93,6 +100,8 @@ final class NibbleActivations {
                 ShortVector.broadcast(HALF, q[17 + 2 * i]).intoArray(pairs, o + 3 * GROUP);
             }
         }
+        exactness[0] = exact;
+        LAST_TOKEN.record(x, offset, sourceBytes, (byte) 0);
         return new NibbleActivations(arrays, exact);
     }
 }

@@ -143,4 +143,50 @@ class InterleavedTest {
             }
         }
     }
+
+    /**
+     * A thread keeps the last token it laid out for the one-token kernels and reuses it when the
+     * next call brings the same bytes: a row rewritten in place, down to its last byte or its
+     * scale, must be laid out anew.
+     */
+    @ParameterizedTest
+    @EnumSource(value = TensorType.class, names = {"Q8_0", "Q4_0"})
+    void oneTokenMatmul_activationsRewrittenInPlace_useTheNewValues(TensorType type) {
+        boolean q8 = type == TensorType.Q8_0;
+        int group = q8 ? Q8_0Interleaved.GROUP : Q4_0Interleaved.GROUP;
+        assumeTrue(group > 0, "vectors narrower than 256 bits");
+        QuantKernel k = QuantKernel.scalar(type);
+        Random random = new Random(77);
+        int n = 96;
+        int rows = 4 * group + 1;
+        long rowBytes = k.rowBytes(n);
+        long xBytes = k.activationBytes(n);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment w = arena.allocate(rows * rowBytes);
+            for (int r = 0; r < rows; r++) {
+                k.quantize(Rows.gaussian(random, n, 0.05), 0, w, r * rowBytes, n);
+            }
+            MemorySegment packed = q8 ? Q8_0Interleaved.repack(w, 0, rows, n, arena)
+                    : Q4_0Interleaved.repack(w, 0, rows, n, arena);
+            MemorySegment x = arena.allocate(xBytes);
+            k.quantizeActivations(Rows.gaussian(random, n, 2), 0, x, 0, n);
+            long[] rewrites = {-1, xBytes - 1, xBytes - 34, 1, -1};
+            for (long at : rewrites) {
+                if (at >= 0) {
+                    x.set(ValueLayout.JAVA_BYTE, at, (byte) (x.get(ValueLayout.JAVA_BYTE, at) ^ 0x05));
+                }
+                float[] out = new float[rows];
+                if (q8) {
+                    Q8_0Interleaved.matmul(w, packed, 0, rows, x, 0, 1, out, 0, rows, n);
+                } else {
+                    Q4_0Interleaved.matmul(w, packed, 0, rows, x, 0, 1, out, 0, rows, n);
+                }
+                for (int r = 0; r < rows; r++) {
+                    float expected = k.dot(w, r * rowBytes, x, 0, n);
+                    assertEquals(Float.floatToRawIntBits(expected), Float.floatToRawIntBits(out[r]),
+                            type + " row " + r + " after rewriting byte " + at);
+                }
+            }
+        }
+    }
 }
