@@ -65,17 +65,16 @@ final class ActivationFloats {
     private static final LastSource LAST_TOKEN = new LastSource();
 
     /**
-     * {@link #widen} of one token, skipped when the calling thread's arrays already hold it in
-     * the same layout (the other chunks of the same matmul).
+     * {@link #widen} of one token for Q8_0 weights, skipped when the calling thread's arrays
+     * already hold it (the other chunks of the same matmul).
      */
-    void widenOne(MemorySegment x, long xOffset, int n, boolean forNibbles) {
+    void widenOne(MemorySegment x, long xOffset, int n) {
         int bytes = n / Q8_0Kernel.BLOCK * Q8_0Kernel.BLOCK_BYTES;
-        byte layout = (byte) (forNibbles ? 1 : 0);
-        if (LAST_TOKEN.same(x, xOffset, bytes, layout)) {
+        if (LAST_TOKEN.same(x, xOffset, bytes)) {
             return;
         }
-        widenRows(x, xOffset, bytes, 1, n, forNibbles);
-        LAST_TOKEN.record(x, xOffset, bytes, layout);
+        widenRows(x, xOffset, bytes, 1, n, false);
+        LAST_TOKEN.record(x, xOffset, bytes);
     }
 
     /**

@@ -7,14 +7,15 @@ import jdk.incubator.vector.FloatVector;
  * The matmul both row-interleaved layouts ({@link Q8_0Interleaved}, {@link Q4_0Interleaved})
  * share: rows outside whole groups go to the plain kernel; the groups are taken in batches
  * that stay in cache while the tokens pass over them, four tokens at a time (two groups per
- * pass, each weight vector serving four tokens) and then one at a time (four groups per pass,
- * each activation broadcast serving four groups; for Q4_0 in 16-bit lanes, see
- * {@link NibbleActivations}, unless a block's activations hold -128). The kernels are called as
- * plain static methods of the format's class, so every call site is monomorphic.
+ * pass, each weight vector serving four tokens) and then one at a time: Q8_0 four groups per
+ * pass, each activation broadcast serving four groups; Q4_0 two groups per pass in 16-bit lanes
+ * (see {@link NibbleActivations}), or the plain kernel for a token whose activations hold -128.
+ * The kernels are called as plain static methods of the format's class, so every call site is
+ * monomorphic.
  */
 final class InterleavedMatmul {
 
-    /** Groups a one-token pass covers. */
+    /** Groups a one-token Q8_0 pass covers (Q4_0's covers two; four is a multiple). */
     static final int GROUPS_PER_PASS = 4;
     /** Tokens a many-token pass serves. */
     private static final int TOKENS = 4;
@@ -48,15 +49,6 @@ final class InterleavedMatmul {
             int batch = (int) Math.max(GROUPS_PER_PASS,
                     BATCH_BYTES / Math.max(1, groupBytes) / GROUPS_PER_PASS * GROUPS_PER_PASS);
             ActivationFloats a = ActivationFloats.of(TOKENS, n);
-            boolean widenOnce = tokens == 1;
-            NibbleActivations pairs = null; // Q4_0's 16-bit kernel, for one token when its sums are exact
-            if (widenOnce) {
-                pairs = nibbles ? NibbleActivations.of(xs, xOffset, n) : null;
-                if (pairs == null || !pairs.exact) {
-                    pairs = null;
-                    a.widenOne(xs, xOffset, n, nibbles);
-                }
-            }
             for (long r = g0; r < g1; r += (long) batch * group) {
                 int groups = (int) Math.min(batch, (g1 - r) / group);
                 long pOffset = r / group * groupBytes;
@@ -80,32 +72,33 @@ final class InterleavedMatmul {
                     }
                 }
                 for (; t < tokens; t++) {
-                    NibbleActivations tokenPairs = pairs;
-                    if (!widenOnce) {
-                        tokenPairs = nibbles ? NibbleActivations.of(xs, xOffset + t * xBytes, n) : null;
-                        if (tokenPairs == null || !tokenPairs.exact) {
-                            tokenPairs = null;
-                            a.widen(xs, xOffset + t * xBytes, xBytes, 1, n, nibbles);
+                    long xt = xOffset + t * xBytes;
+                    long ot = o + t * outStride;
+                    if (!nibbles) {
+                        a.widenOne(xs, xt, n);
+                        int passes = groups / GROUPS_PER_PASS * GROUPS_PER_PASS;
+                        for (int g = 0; g < groups; g += g < passes ? GROUPS_PER_PASS : 1) {
+                            long pg = pOffset + g * groupBytes;
+                            if (g < passes) {
+                                Q8_0Interleaved.token1Groups4(p, pg, groupBytes, a, blocks, results, out, ot + 4L * group * g);
+                            } else {
+                                Q8_0Interleaved.token1Group(p, pg, a, blocks, results, out, ot + 4L * group * g);
+                            }
                         }
+                        continue;
                     }
-                    int passes = groups / GROUPS_PER_PASS * GROUPS_PER_PASS;
-                    for (int g = 0; g < groups; g += g < passes ? GROUPS_PER_PASS : 1) {
+                    NibbleActivations pairs = NibbleActivations.of(xs, xt, n);
+                    if (!pairs.exact) { // -128 among the activations (NaN or infinite inputs): the plain kernel
+                        plain.matmul(w, r * rowBytes, groups * group, x, xt, 1, out, ot, outStride, n);
+                        continue;
+                    }
+                    int twos = groups / 2 * 2;
+                    for (int g = 0; g < groups; g += g < twos ? 2 : 1) {
                         long pg = pOffset + g * groupBytes;
-                        long og = o + t * outStride + 4L * group * g;
-                        if (tokenPairs != null && g < passes) {
-                            Q4_0Interleaved.token1Groups2Shorts(p, pg, groupBytes, tokenPairs, blocks, results, out, og);
-                            Q4_0Interleaved.token1Groups2Shorts(p, pg + 2 * groupBytes, groupBytes, tokenPairs, blocks,
-                                    results, out, og + 8L * group);
-                        } else if (tokenPairs != null) {
-                            Q4_0Interleaved.token1GroupShorts(p, pg, tokenPairs, blocks, results, out, og);
-                        } else if (g < passes && nibbles) {
-                            Q4_0Interleaved.token1Groups4(p, pg, groupBytes, a, blocks, results, out, og);
-                        } else if (g < passes) {
-                            Q8_0Interleaved.token1Groups4(p, pg, groupBytes, a, blocks, results, out, og);
-                        } else if (nibbles) {
-                            Q4_0Interleaved.token1Group(p, pg, a, blocks, results, out, og);
+                        if (g < twos) {
+                            Q4_0Interleaved.token1Groups2(p, pg, groupBytes, pairs, blocks, results, out, ot + 4L * group * g);
                         } else {
-                            Q8_0Interleaved.token1Group(p, pg, a, blocks, results, out, og);
+                            Q4_0Interleaved.token1Group(p, pg, pairs, blocks, results, out, ot + 4L * group * g);
                         }
                     }
                 }

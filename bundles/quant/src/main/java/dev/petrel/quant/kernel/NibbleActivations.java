@@ -23,7 +23,7 @@ import jdk.incubator.vector.VectorSpecies;
  * most {@code 32 * 8 * 127 = 32512} in magnitude because Q8_0 activations lie in [-127, 127], so
  * the 16-bit remainder, read as signed, is the sum. Only a block whose activations hold -128 (the
  * quantizer writes that for NaN or infinite inputs alone) could reach 32768; {@link #exact} is
- * then false and the caller takes the float kernel.
+ * then false and the caller takes the plain kernel.
  *
  * <p>One set of arrays per thread, reused, held as plain arrays (see {@link ActivationFloats}).
  */
@@ -72,7 +72,7 @@ final class NibbleActivations {
             arrays[1] = new short[blocks * 2 * GROUP];
             arrays[2] = new float[blocks];
             LAST_TOKEN.forget();
-        } else if (LAST_TOKEN.same(x, offset, sourceBytes, (byte) 0)) {
+        } else if (LAST_TOKEN.same(x, offset, sourceBytes)) {
             return new NibbleActivations(arrays, exactness[0]); // the other chunks of the same matmul
         }
         short[] pairs = (short[]) arrays[0];
@@ -101,7 +101,7 @@ final class NibbleActivations {
             }
         }
         exactness[0] = exact;
-        LAST_TOKEN.record(x, offset, sourceBytes, (byte) 0);
+        LAST_TOKEN.record(x, offset, sourceBytes);
         return new NibbleActivations(arrays, exact);
     }
 }

@@ -54,8 +54,8 @@ public final class Q4_0Interleaved {
     }
 
     /**
-     * Rows a one-token pass covers: a caller that splits rows between threads gives each whole
-     * passes where it can.
+     * Rows a caller that splits rows between threads gives each in whole multiples where it
+     * can: four groups, a multiple of every pass (two groups for one token or four tokens).
      */
     public static final int ROWS_PER_PASS = InterleavedMatmul.GROUPS_PER_PASS * GROUP;
 
@@ -150,82 +150,6 @@ public final class Q4_0Interleaved {
         return (FloatVector) q.and(0x0F).convert(VectorOperators.I2F, 0);
     }
 
-    /*
-     * A nibble byte q = 16 hi + lo holds elements j (lo) and j + 16 (hi) of a block. With the
-     * activations ActivationFloats stores for nibbles (x'[j] = x[j] - x[j + 16] / 16 and
-     * x'[j + 16] = x[j + 16] / 16), q x'[j + 16] + lo x'[j] = lo x[j] + hi x[j + 16]: one
-     * conversion of the whole byte replaces the shift and the conversion of the high nibble.
-     * Every term is a multiple of 1/16 below 2^12 and a block's sum stays below 2^17, so all
-     * of it is exact in float and the block sum is the reference's int sum.
-     */
-
-    /**
-     * Four groups from {@code pOffset} ({@code groupBytes} apart) against the one token in
-     * {@code a}, into {@code out} from byte {@code o}: each activation broadcast serves the four
-     * groups. The nibbles are multiplied unbiased and the bias taken off at the end of each
-     * block, exactly: {@code sum (q - 8) x = sum q x - 8 sum x}.
-     */
-    static void token1Groups4(MemorySegment p, long pOffset, long groupBytes, ActivationFloats a, int blocks,
-            float[] results, MemorySegment out, long o) {
-        float[] x = a.values;
-        float[] dx = a.scales;
-        float[] bias = a.biases;
-        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
-        for (int b = 0; b < blocks; b++) {
-            long p0 = pOffset + (long) b * GROUP_BLOCK_BYTES;
-            long p1 = p0 + groupBytes, p2 = p1 + groupBytes, p3 = p2 + groupBytes;
-            int xb = b * BLOCK;
-            FloatVector s0 = FloatVector.zero(F), s1 = s0, s2 = s0, s3 = s0, e0 = s0, e1 = s0, e2 = s0, e3 = s0;
-            for (int j = 0; j < BLOCK / 2; j++) {
-                FloatVector xl = FloatVector.broadcast(F, x[xb + j]);
-                FloatVector xq = FloatVector.broadcast(F, x[xb + BLOCK / 2 + j]);
-                IntVector q0 = nibbles(p, p0, j), q1 = nibbles(p, p1, j), q2 = nibbles(p, p2, j),
-                        q3 = nibbles(p, p3, j);
-                s0 = low(q0).fma(xl, s0);
-                s1 = low(q1).fma(xl, s1);
-                s2 = low(q2).fma(xl, s2);
-                s3 = low(q3).fma(xl, s3);
-                e0 = whole(q0).fma(xq, e0);
-                e1 = whole(q1).fma(xq, e1);
-                e2 = whole(q2).fma(xq, e2);
-                e3 = whole(q3).fma(xq, e3);
-            }
-            float d = dx[b], minus = bias[b];
-            a0 = s0.add(e0).sub(minus).fma(FloatVector.fromMemorySegment(F, p, p0, Simd.LE).mul(d), a0);
-            a1 = s1.add(e1).sub(minus).fma(FloatVector.fromMemorySegment(F, p, p1, Simd.LE).mul(d), a1);
-            a2 = s2.add(e2).sub(minus).fma(FloatVector.fromMemorySegment(F, p, p2, Simd.LE).mul(d), a2);
-            a3 = s3.add(e3).sub(minus).fma(FloatVector.fromMemorySegment(F, p, p3, Simd.LE).mul(d), a3);
-        }
-        InterleavedMatmul.store(a0, results, out, o);
-        InterleavedMatmul.store(a1, results, out, o + 4L * GROUP);
-        InterleavedMatmul.store(a2, results, out, o + 8L * GROUP);
-        InterleavedMatmul.store(a3, results, out, o + 12L * GROUP);
-    }
-
-    /** One group from {@code pOffset} against one token, as {@link #token1Groups4}. */
-    static void token1Group(MemorySegment p, long pOffset, ActivationFloats a, int blocks, float[] results,
-            MemorySegment out, long o) {
-        float[] x = a.values;
-        float[] dx = a.scales;
-        float[] bias = a.biases;
-        FloatVector a0 = FloatVector.zero(F);
-        for (int b = 0; b < blocks; b++) {
-            long p0 = pOffset + (long) b * GROUP_BLOCK_BYTES;
-            int xb = b * BLOCK;
-            FloatVector s0 = FloatVector.zero(F), s1 = s0, e0 = s0, e1 = s0;
-            for (int j = 0; j < BLOCK / 2; j += 2) {
-                IntVector q0 = nibbles(p, p0, j), q1 = nibbles(p, p0, j + 1);
-                s0 = low(q0).fma(FloatVector.broadcast(F, x[xb + j]), s0);
-                e0 = whole(q0).fma(FloatVector.broadcast(F, x[xb + BLOCK / 2 + j]), e0);
-                s1 = low(q1).fma(FloatVector.broadcast(F, x[xb + j + 1]), s1);
-                e1 = whole(q1).fma(FloatVector.broadcast(F, x[xb + BLOCK / 2 + j + 1]), e1);
-            }
-            a0 = s0.add(s1).add(e0.add(e1)).sub(bias[b])
-                    .fma(FloatVector.fromMemorySegment(F, p, p0, Simd.LE).mul(dx[b]), a0);
-        }
-        InterleavedMatmul.store(a0, results, out, o);
-    }
-
     /** Bytes {@code j} and {@code j + 1} of a block of a group (a pair per row), widened to shorts. */
     private static ShortVector bytePairs(MemorySegment p, long blockOffset, int j) {
         return (ShortVector) ByteVector.fromMemorySegment(B2, p, blockOffset + 4L * GROUP + (long) j * GROUP, Simd.LE)
@@ -244,14 +168,15 @@ public final class Q4_0Interleaved {
     }
 
     /**
-     * Two groups from {@code pOffset} against one token, as {@link #token1Groups4}, in 16-bit
-     * lanes (see {@link NibbleActivations}): each step multiplies two nibble bytes of every row
-     * of a group, one 16-bit multiply for the low nibbles and one for the high, and each
-     * activation vector serves both groups. The block sums are exact, so the results have the
-     * float kernel's bits. (Two groups, not four: with four the method outgrows what the JIT
-     * inlines, and the sums get boxed.)
+     * Two groups from {@code pOffset} ({@code groupBytes} apart) against one token, into
+     * {@code out} from byte {@code o}, in 16-bit lanes (see {@link NibbleActivations}): each
+     * step multiplies two nibble bytes of every row of a group, one 16-bit multiply for the low
+     * nibbles and one for the high, and each activation vector serves both groups. The block
+     * sums are exact, and each is added to its row's float sum as the scalar reference does,
+     * so every result has its bits. (Two groups, not four: with four the method outgrows what
+     * the JIT inlines, and the sums get boxed.)
      */
-    static void token1Groups2Shorts(MemorySegment p, long pOffset, long groupBytes, NibbleActivations a, int blocks,
+    static void token1Groups2(MemorySegment p, long pOffset, long groupBytes, NibbleActivations a, int blocks,
             float[] results, MemorySegment out, long o) {
         short[] x = a.pairs;
         short[] bias = a.biases;
@@ -276,8 +201,8 @@ public final class Q4_0Interleaved {
         InterleavedMatmul.store(a1, results, out, o + 4L * GROUP);
     }
 
-    /** One group from {@code pOffset} against one token, as {@link #token1Groups2Shorts}. */
-    static void token1GroupShorts(MemorySegment p, long pOffset, NibbleActivations a, int blocks, float[] results,
+    /** One group from {@code pOffset} against one token, as {@link #token1Groups2}. */
+    static void token1Group(MemorySegment p, long pOffset, NibbleActivations a, int blocks, float[] results,
             MemorySegment out, long o) {
         short[] x = a.pairs;
         short[] bias = a.biases;
@@ -297,10 +222,20 @@ public final class Q4_0Interleaved {
         InterleavedMatmul.store(a0, results, out, o);
     }
 
+    /*
+     * A nibble byte q = 16 hi + lo holds elements j (lo) and j + 16 (hi) of a block. With the
+     * activations ActivationFloats stores for nibbles (x'[j] = x[j] - x[j + 16] / 16 and
+     * x'[j + 16] = x[j + 16] / 16), q x'[j + 16] + lo x'[j] = lo x[j] + hi x[j + 16]: one
+     * conversion of the whole byte replaces the shift and the conversion of the high nibble.
+     * Every term is a multiple of 1/16 below 2^12 and a block's sum stays below 2^17, so all
+     * of it is exact in float and the block sum is the reference's int sum.
+     */
+
     /**
      * Two groups from {@code pOffset} against the four tokens in {@code a}, into {@code out}
      * ({@code outStride} bytes between tokens): each weight vector serves four tokens, each
-     * activation broadcast two groups.
+     * activation broadcast two groups. The nibbles are multiplied unbiased and the bias taken
+     * off at the end of each block, exactly: {@code sum (q - 8) x = sum q x - 8 sum x}.
      */
     static void tokens4Groups2(MemorySegment p, long pOffset, long groupBytes, ActivationFloats a, int n,
             int blocks, float[] results, MemorySegment out, long o, long outStride) {
