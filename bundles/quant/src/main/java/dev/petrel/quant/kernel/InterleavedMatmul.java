@@ -6,8 +6,8 @@ import jdk.incubator.vector.FloatVector;
 /**
  * The matmul both row-interleaved layouts ({@link Q8_0Interleaved}, {@link Q4_0Interleaved})
  * share: rows outside whole groups go to the plain kernel; the groups are taken in batches
- * that stay in cache while the tokens pass over them, four tokens at a time (two groups per
- * pass, each weight vector serving four tokens) and then one at a time: Q8_0 four groups per
+ * that stay in cache while the tokens pass over them, six tokens at a time (two groups per
+ * pass, each weight vector serving six tokens) and then one at a time: Q8_0 four groups per
  * pass, each activation broadcast serving four groups; Q4_0 two groups per pass in 16-bit lanes
  * (see {@link NibbleActivations}), or the plain kernel for a token whose activations hold -128.
  * The kernels are called as plain static methods of the format's class, so every call site is
@@ -17,8 +17,8 @@ final class InterleavedMatmul {
 
     /** Groups a one-token Q8_0 pass covers (Q4_0's covers two; four is a multiple). */
     static final int GROUPS_PER_PASS = 4;
-    /** Tokens a many-token pass serves. */
-    private static final int TOKENS = 4;
+    /** Tokens a many-token pass serves: a caller that tiles tokens uses multiples of it. */
+    static final int TOKENS = 6;
     /** Repacked bytes a batch covers: they stay in cache while the token steps pass over them. */
     private static final long BATCH_BYTES = 1024 * 1024;
 
@@ -61,13 +61,13 @@ final class InterleavedMatmul {
                         long pg = pOffset + g * groupBytes;
                         long og = o + t * outStride + 4L * group * g;
                         if (g < twos && nibbles) {
-                            Q4_0Interleaved.tokens4Groups2(p, pg, groupBytes, a, n, blocks, results, out, og, outStride);
+                            Q4_0Interleaved.tokens6Groups2(p, pg, groupBytes, a, n, blocks, results, out, og, outStride);
                         } else if (g < twos) {
-                            Q8_0Interleaved.tokens4Groups2(p, pg, groupBytes, a, n, blocks, results, out, og, outStride);
+                            Q8_0Interleaved.tokens6Groups2(p, pg, groupBytes, a, n, blocks, results, out, og, outStride);
                         } else if (nibbles) {
-                            Q4_0Interleaved.tokens4Group(p, pg, a, n, blocks, results, out, og, outStride);
+                            Q4_0Interleaved.tokens6Group(p, pg, a, n, blocks, results, out, og, outStride);
                         } else {
-                            Q8_0Interleaved.tokens4Group(p, pg, a, n, blocks, results, out, og, outStride);
+                            Q8_0Interleaved.tokens6Group(p, pg, a, n, blocks, results, out, og, outStride);
                         }
                     }
                 }

@@ -48,6 +48,12 @@ public final class Q8_0Interleaved {
      */
     public static final int ROWS_PER_PASS = InterleavedMatmul.GROUPS_PER_PASS * GROUP;
 
+    /**
+     * Tokens a many-token pass serves: a caller that splits a prompt into tiles of tokens makes
+     * them multiples of it (the tokens past the last whole pass take the one-token kernel).
+     */
+    public static final int TOKENS_PER_PASS = InterleavedMatmul.TOKENS;
+
     /** Whether repacking is available on this CPU ({@link #GROUP} is not 0). */
     public static boolean supported() {
         return GROUP > 0;
@@ -194,89 +200,119 @@ public final class Q8_0Interleaved {
 
 
     /**
-     * Two groups from {@code pOffset} against the four tokens in {@code a}, into {@code out}
-     * ({@code outStride} bytes between tokens): each weight vector serves four tokens, each
-     * activation broadcast two groups.
+     * Two groups from {@code pOffset} ({@code groupBytes} apart) against the six tokens in
+     * {@code a}, into {@code out} ({@code outStride} bytes between tokens): each weight vector
+     * (one load and one conversion) serves six tokens, each activation broadcast two groups.
+     * Six tokens by two groups is what fits: the 24 sums and totals stay in registers, and with
+     * more the method outgrows what the JIT inlines.
      */
-    static void tokens4Groups2(MemorySegment p, long pOffset, long groupBytes, ActivationFloats a, int n,
+    static void tokens6Groups2(MemorySegment p, long pOffset, long groupBytes, ActivationFloats a, int n,
             int blocks, float[] results, MemorySegment out, long o, long outStride) {
         float[] x = a.values;
         float[] dx = a.scales;
-        FloatVector a00 = FloatVector.zero(F), a01 = a00, a02 = a00, a03 = a00;
-        FloatVector a10 = a00, a11 = a00, a12 = a00, a13 = a00;
+        FloatVector z = FloatVector.zero(F);
+        FloatVector a00 = z, a01 = z, a02 = z, a03 = z, a04 = z, a05 = z;
+        FloatVector a10 = z, a11 = z, a12 = z, a13 = z, a14 = z, a15 = z;
         for (int b = 0; b < blocks; b++) {
             long p0 = pOffset + (long) b * GROUP_BLOCK_BYTES;
             long p1 = p0 + groupBytes;
             int xb = b * BLOCK;
-            FloatVector s00 = FloatVector.zero(F), s01 = s00, s02 = s00, s03 = s00;
-            FloatVector s10 = s00, s11 = s00, s12 = s00, s13 = s00;
+            FloatVector s00 = z, s01 = z, s02 = z, s03 = z, s04 = z, s05 = z;
+            FloatVector s10 = z, s11 = z, s12 = z, s13 = z, s14 = z, s15 = z;
             for (int j = 0; j < BLOCK; j++) {
                 FloatVector w0 = quants(p, p0, j);
                 FloatVector w1 = quants(p, p1, j);
-                FloatVector x0 = FloatVector.broadcast(F, x[xb + j]);
-                FloatVector x1 = FloatVector.broadcast(F, x[n + xb + j]);
-                FloatVector x2 = FloatVector.broadcast(F, x[2 * n + xb + j]);
-                FloatVector x3 = FloatVector.broadcast(F, x[3 * n + xb + j]);
+                int i = xb + j;
+                FloatVector x0 = FloatVector.broadcast(F, x[i]);
                 s00 = w0.fma(x0, s00);
-                s01 = w0.fma(x1, s01);
-                s02 = w0.fma(x2, s02);
-                s03 = w0.fma(x3, s03);
                 s10 = w1.fma(x0, s10);
+                FloatVector x1 = FloatVector.broadcast(F, x[n + i]);
+                s01 = w0.fma(x1, s01);
                 s11 = w1.fma(x1, s11);
+                FloatVector x2 = FloatVector.broadcast(F, x[2 * n + i]);
+                s02 = w0.fma(x2, s02);
                 s12 = w1.fma(x2, s12);
+                FloatVector x3 = FloatVector.broadcast(F, x[3 * n + i]);
+                s03 = w0.fma(x3, s03);
                 s13 = w1.fma(x3, s13);
+                FloatVector x4 = FloatVector.broadcast(F, x[4 * n + i]);
+                s04 = w0.fma(x4, s04);
+                s14 = w1.fma(x4, s14);
+                FloatVector x5 = FloatVector.broadcast(F, x[5 * n + i]);
+                s05 = w0.fma(x5, s05);
+                s15 = w1.fma(x5, s15);
             }
             FloatVector d0 = FloatVector.fromMemorySegment(F, p, p0, Simd.LE);
             FloatVector d1 = FloatVector.fromMemorySegment(F, p, p1, Simd.LE);
-            float dx0 = dx[b], dx1 = dx[blocks + b], dx2 = dx[2 * blocks + b], dx3 = dx[3 * blocks + b];
+            float dx0 = dx[b];
+            float dx1 = dx[blocks + b];
+            float dx2 = dx[2 * blocks + b];
+            float dx3 = dx[3 * blocks + b];
+            float dx4 = dx[4 * blocks + b];
+            float dx5 = dx[5 * blocks + b];
             a00 = s00.fma(d0.mul(dx0), a00);
             a01 = s01.fma(d0.mul(dx1), a01);
             a02 = s02.fma(d0.mul(dx2), a02);
             a03 = s03.fma(d0.mul(dx3), a03);
+            a04 = s04.fma(d0.mul(dx4), a04);
+            a05 = s05.fma(d0.mul(dx5), a05);
             a10 = s10.fma(d1.mul(dx0), a10);
             a11 = s11.fma(d1.mul(dx1), a11);
             a12 = s12.fma(d1.mul(dx2), a12);
             a13 = s13.fma(d1.mul(dx3), a13);
+            a14 = s14.fma(d1.mul(dx4), a14);
+            a15 = s15.fma(d1.mul(dx5), a15);
         }
-        long og = o;
-        InterleavedMatmul.store(a00, results, out, og);
-        InterleavedMatmul.store(a01, results, out, og + outStride);
-        InterleavedMatmul.store(a02, results, out, og + 2 * outStride);
-        InterleavedMatmul.store(a03, results, out, og + 3 * outStride);
-        og += 4L * GROUP;
-        InterleavedMatmul.store(a10, results, out, og);
-        InterleavedMatmul.store(a11, results, out, og + outStride);
-        InterleavedMatmul.store(a12, results, out, og + 2 * outStride);
-        InterleavedMatmul.store(a13, results, out, og + 3 * outStride);
+        InterleavedMatmul.store(a00, results, out, o);
+        InterleavedMatmul.store(a01, results, out, o + outStride);
+        InterleavedMatmul.store(a02, results, out, o + 2 * outStride);
+        InterleavedMatmul.store(a03, results, out, o + 3 * outStride);
+        InterleavedMatmul.store(a04, results, out, o + 4 * outStride);
+        InterleavedMatmul.store(a05, results, out, o + 5 * outStride);
+        long o1 = o + 4L * GROUP;
+        InterleavedMatmul.store(a10, results, out, o1);
+        InterleavedMatmul.store(a11, results, out, o1 + outStride);
+        InterleavedMatmul.store(a12, results, out, o1 + 2 * outStride);
+        InterleavedMatmul.store(a13, results, out, o1 + 3 * outStride);
+        InterleavedMatmul.store(a14, results, out, o1 + 4 * outStride);
+        InterleavedMatmul.store(a15, results, out, o1 + 5 * outStride);
     }
 
-    /** One group from {@code pOffset} against four tokens, as {@link #tokens4Groups2}. */
-    static void tokens4Group(MemorySegment p, long pOffset, ActivationFloats a, int n, int blocks,
+    /** One group from {@code pOffset} against six tokens, as {@link #tokens6Groups2}. */
+    static void tokens6Group(MemorySegment p, long pOffset, ActivationFloats a, int n, int blocks,
             float[] results, MemorySegment out, long o, long outStride) {
         float[] x = a.values;
         float[] dx = a.scales;
-        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        FloatVector z = FloatVector.zero(F);
+        FloatVector a0 = z, a1 = z, a2 = z, a3 = z, a4 = z, a5 = z;
         for (int b = 0; b < blocks; b++) {
             long p0 = pOffset + (long) b * GROUP_BLOCK_BYTES;
             int xb = b * BLOCK;
-            FloatVector s0 = FloatVector.zero(F), s1 = s0, s2 = s0, s3 = s0;
+            FloatVector s0 = z, s1 = z, s2 = z, s3 = z, s4 = z, s5 = z;
             for (int j = 0; j < BLOCK; j++) {
                 FloatVector w0 = quants(p, p0, j);
-                s0 = w0.fma(FloatVector.broadcast(F, x[xb + j]), s0);
-                s1 = w0.fma(FloatVector.broadcast(F, x[n + xb + j]), s1);
-                s2 = w0.fma(FloatVector.broadcast(F, x[2 * n + xb + j]), s2);
-                s3 = w0.fma(FloatVector.broadcast(F, x[3 * n + xb + j]), s3);
+                int i = xb + j;
+                s0 = w0.fma(FloatVector.broadcast(F, x[i]), s0);
+                s1 = w0.fma(FloatVector.broadcast(F, x[n + i]), s1);
+                s2 = w0.fma(FloatVector.broadcast(F, x[2 * n + i]), s2);
+                s3 = w0.fma(FloatVector.broadcast(F, x[3 * n + i]), s3);
+                s4 = w0.fma(FloatVector.broadcast(F, x[4 * n + i]), s4);
+                s5 = w0.fma(FloatVector.broadcast(F, x[5 * n + i]), s5);
             }
             FloatVector d0 = FloatVector.fromMemorySegment(F, p, p0, Simd.LE);
             a0 = s0.fma(d0.mul(dx[b]), a0);
             a1 = s1.fma(d0.mul(dx[blocks + b]), a1);
             a2 = s2.fma(d0.mul(dx[2 * blocks + b]), a2);
             a3 = s3.fma(d0.mul(dx[3 * blocks + b]), a3);
+            a4 = s4.fma(d0.mul(dx[4 * blocks + b]), a4);
+            a5 = s5.fma(d0.mul(dx[5 * blocks + b]), a5);
         }
         InterleavedMatmul.store(a0, results, out, o);
         InterleavedMatmul.store(a1, results, out, o + outStride);
         InterleavedMatmul.store(a2, results, out, o + 2 * outStride);
         InterleavedMatmul.store(a3, results, out, o + 3 * outStride);
+        InterleavedMatmul.store(a4, results, out, o + 4 * outStride);
+        InterleavedMatmul.store(a5, results, out, o + 5 * outStride);
     }
 
     private static void check(int n) {

@@ -10,7 +10,7 @@
  * {@code --add-modules jdk.incubator.vector}.
  */
 @Export
-@Version("1.1.0")
+@Version("1.2.0")
 package dev.petrel.quant.kernel;
 
 import org.osgi.annotation.bundle.Export;

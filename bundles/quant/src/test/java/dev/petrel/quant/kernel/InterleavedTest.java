@@ -17,7 +17,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * The row-interleaved layouts: for every row and token, bit for bit what the scalar reference
  * dot product gives, for row ranges that start and end inside groups, weights whose row count
  * is not a multiple of the group, passes over one to five groups, several blocks per row and
- * one to nine tokens.
+ * one to thirteen tokens (two six-token passes and what is left).
  */
 class InterleavedTest {
 
@@ -46,7 +46,7 @@ class InterleavedTest {
                 }
                 MemorySegment packed = q8 ? Q8_0Interleaved.repack(w, 0, totalRows, n, arena)
                         : Q4_0Interleaved.repack(w, 0, totalRows, n, arena);
-                for (int tokens = 1; tokens <= 9; tokens++) {
+                for (int tokens = 1; tokens <= 13; tokens++) {
                     MemorySegment x = arena.allocate(tokens * xBytes + 3);
                     for (int t = 0; t < tokens; t++) {
                         k.quantizeActivations(Rows.gaussian(random, n, 2), 0, x, 3 + t * xBytes, n);
@@ -119,7 +119,7 @@ class InterleavedTest {
             }
             MemorySegment packed = Q4_0Interleaved.repack(w, 0, rows, n, arena);
             for (byte value : activations) {
-                for (int tokens : new int[] {1, 5}) {
+                for (int tokens : new int[] {1, 7}) {
                     MemorySegment x = arena.allocate(tokens * xBytes);
                     for (int t = 0; t < tokens; t++) {
                         for (int b = 0; b < n / 32; b++) {

@@ -141,7 +141,8 @@ public final class VectorKernels implements OpKernels {
         long rowBytes = w.rowBytes();
         long outRowLength = out.dim(0);
         int stride = uniformStride(outRows);
-        int tile = (int) Math.max(4, Math.min(tokens, ACTIVATION_TILE_BYTES / activationBytes) & ~3);
+        int pass = Q8_0Interleaved.TOKENS_PER_PASS; // Q4_0's is the same
+        int tile = (int) Math.max(pass, Math.min(tokens, ACTIVATION_TILE_BYTES / activationBytes) / pass * pass);
         // whole passes of groups per chunk, so that only the ends of the range miss the interleaved
         // copy and its widest kernel
         int rowsPerChunk = Math.ceilDiv(perChunk(outLength, MIN_ROWS_PER_CHUNK), group) * group;
