@@ -42,6 +42,13 @@ public final class VectorKernels implements OpKernels {
     private static final int PARALLEL_ELEMENTS = 1 << 15;
     /** Weight rows per matmul chunk, at least: enough work to pay for claiming a chunk. */
     private static final int MIN_ROWS_PER_CHUNK = 8;
+    /**
+     * Chunks per thread of a matmul's rows: a matmul ends when its last chunk does, so on a
+     * machine whose cores are not equally fast at every moment, small chunks shorten the wait
+     * for the slowest one (16 rather than 4 gave 6-11% more decode tokens/s on 2 shared cores);
+     * a chunk of one pass of groups (64 rows of 2048 Q4_0 or Q8_0 weights) still streams 70-140 KB.
+     */
+    private static final int MATMUL_CHUNKS_PER_THREAD = 16;
     /** Bytes of activations a matmul keeps hot while its chunk of weight rows passes over them. */
     private static final long ACTIVATION_TILE_BYTES = 256 * 1024;
     /** Largest cache, keys and values, that attention widens to floats at once by default (64 MiB). */
@@ -145,7 +152,9 @@ public final class VectorKernels implements OpKernels {
         int tile = (int) Math.max(pass, Math.min(tokens, ACTIVATION_TILE_BYTES / activationBytes) / pass * pass);
         // whole passes of groups per chunk, so that only the ends of the range miss the interleaved
         // copy and its widest kernel
-        int rowsPerChunk = Math.ceilDiv(perChunk(outLength, MIN_ROWS_PER_CHUNK), group) * group;
+        int rowsPerChunk = Math.ceilDiv(
+                Math.max(MIN_ROWS_PER_CHUNK, Math.ceilDiv(outLength, pool.threads() * MATMUL_CHUNKS_PER_THREAD)), group)
+                * group;
         pool.run(Math.ceilDiv(outLength, rowsPerChunk), (c, p) -> {
             int r0 = c * rowsPerChunk;
             int rows = Math.min(outLength - r0, rowsPerChunk);
