@@ -7,11 +7,12 @@ import jdk.incubator.vector.FloatVector;
  * The matmul both row-interleaved layouts ({@link Q8_0Interleaved}, {@link Q4_0Interleaved})
  * share: rows outside whole groups go to the plain kernel; the groups are taken in batches
  * that stay in cache while the tokens pass over them, six tokens at a time (two groups per
- * pass, each weight vector serving six tokens) and then one at a time: Q8_0 four groups per
- * pass, each activation broadcast serving four groups; Q4_0 two groups per pass in 16-bit lanes
- * (see {@link NibbleActivations}), or the plain kernel for a token whose activations hold -128.
- * The kernels are called as plain static methods of the format's class, so every call site is
- * monomorphic.
+ * pass, each weight vector serving six tokens; when the count is not a multiple of six the
+ * last pass overlaps the one before), or one at a time when there are fewer than six: Q8_0
+ * four groups per pass, each activation broadcast serving four groups; Q4_0 two groups per pass
+ * in 16-bit lanes (see {@link NibbleActivations}), or the plain kernel for a token whose
+ * activations hold -128. The kernels are called as plain static methods of the format's class,
+ * so every call site is monomorphic.
  */
 final class InterleavedMatmul {
 
@@ -54,7 +55,10 @@ final class InterleavedMatmul {
                 long pOffset = r / group * groupBytes;
                 long o = outOffset + 4L * (r - firstRow);
                 int t = 0;
-                for (; t + TOKENS <= tokens; t += TOKENS) {
+                for (; t < tokens && tokens >= TOKENS; t += TOKENS) {
+                    // the last pass ends at the last token, taking again some tokens of the pass
+                    // before: the same results, written twice, cheaper than one-token passes
+                    t = Math.min(t, tokens - TOKENS);
                     a.widen(xs, xOffset + t * xBytes, xBytes, TOKENS, n, nibbles);
                     int twos = groups / 2 * 2;
                     for (int g = 0; g < groups; g += g < twos ? 2 : 1) {

@@ -50,7 +50,8 @@ public final class Q8_0Interleaved {
 
     /**
      * Tokens a many-token pass serves: a caller that splits a prompt into tiles of tokens makes
-     * them multiples of it (the tokens past the last whole pass take the one-token kernel).
+     * them multiples of it (a count that is not one ends with a pass that overlaps the one
+     * before, so some tokens are computed twice).
      */
     public static final int TOKENS_PER_PASS = InterleavedMatmul.TOKENS;
 
