@@ -17,12 +17,15 @@ import dev.petrel.conformance.ModelSpec;
 import dev.petrel.conformance.RandomModels;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.Dictionary;
 import java.util.Hashtable;
 import java.util.List;
+import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -188,16 +191,20 @@ class GpuCheckTest {
         }
     }
 
+    /** The backend the engine uses: of those its reference binds, the first in the framework's order. */
     private String boundBackend() throws Exception {
-        long id = scr.getComponentDescriptionDTOs().stream()
+        Set<Long> bound = scr.getComponentDescriptionDTOs().stream()
                 .filter(d -> d.name.equals("dev.petrel.engine.PetrelEngine"))
                 .flatMap(d -> scr.getComponentConfigurationDTOs(d).stream())
                 .flatMap(c -> Arrays.stream(c.satisfiedReferences))
                 .filter(r -> r.name.equals("backend"))
                 .flatMap(r -> Arrays.stream(r.boundServices))
-                .mapToLong(r -> r.id).findFirst().orElse(-1);
-        for (ServiceReference<KernelBackend> ref : context.getServiceReferences(KernelBackend.class, null)) {
-            if (((Long) ref.getProperty("service.id")) == id) {
+                .map(r -> r.id).collect(Collectors.toSet());
+        List<ServiceReference<KernelBackend>> refs = new ArrayList<>(
+                context.getServiceReferences(KernelBackend.class, null));
+        refs.sort((a, b) -> b.compareTo(a)); // highest ranking, then lowest id, first
+        for (ServiceReference<KernelBackend> ref : refs) {
+            if (bound.contains((Long) ref.getProperty("service.id"))) {
                 return (String) ref.getProperty(KernelBackend.KERNEL);
             }
         }

@@ -22,6 +22,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
@@ -103,37 +104,98 @@ public final class PetrelEngine implements Engine {
     }
 
     /**
-     * Binds a (higher-ranked) backend: models move to it; sessions follow between tokens.
-     * Optional, so that loaded models survive a time without any backend. SCR binds the
-     * replacement before it unbinds a departing backend, and the departing one frees its
-     * memory only after that, when its leases are closed (or its bounded wait ends).
+     * Every backend that matches {@code backend.target} (all of them when nothing is pinned), as
+     * SCR binds them; the engine places its models on the best one itself: the highest
+     * {@code service.ranking}, then the lowest {@code service.id}, as the framework orders
+     * services. Choosing here rather than through a 0..1 reference keeps a departing backend's
+     * successor from depending on the order of SCR's callbacks: with a 0..1 reference a
+     * backend that left right after a change of the pin was once unbound with no successor
+     * bound, though another one was registered, and the models waited for good.
      */
-    @Reference(name = "backend", cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
-            policyOption = ReferencePolicyOption.GREEDY, unbind = "unbindBackend")
-    void bindBackend(KernelBackend next) {
-        backend = next;
-        moveModels(next, m -> true);
+    private final List<Candidate> candidates = new ArrayList<>(); // guarded by itself
+    /** Orders backends bound by hand ({@link #bindBackend}): each outranks those before it. */
+    private long handBound;
+
+    /** A bound backend and its place in the order. */
+    private record Candidate(KernelBackend backend, int ranking, long order) {
+    }
+
+    /** A backend matching the configuration registers: models move to it when it ranks first. */
+    @Reference(name = "backend", cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY, unbind = "removeBackend", updated = "updatedBackend")
+    void addBackend(KernelBackend added, Map<String, Object> properties) {
+        synchronized (candidates) {
+            remember(added, properties);
+            choose();
+        }
+    }
+
+    /** A backend's properties changed (its ranking): the first one may be another now. */
+    void updatedBackend(KernelBackend backend, Map<String, Object> properties) {
+        addBackend(backend, properties);
     }
 
     /**
-     * A backend leaves: models still on it (a move that failed before) try the bound backend
-     * again, and idle sessions move their caches off it while it still holds them.
+     * A backend leaves: models move to the next best one; models still on the leaving one (a
+     * move that failed before) try again, and idle sessions move their caches off it while it
+     * still holds them. The leaving backend frees its memory only after that, when its leases
+     * are closed (or its bounded wait ends).
      */
-    void unbindBackend(KernelBackend leaving) {
-        if (backend == leaving) {
-            backend = null;
-        }
-        KernelBackend current = backend;
-        if (current == null) {
-            if (!models.isEmpty()) {
-                LOG.log(System.Logger.Level.WARNING, "kernel backend '" + leaving.name()
-                        + "' left and none replaces it: loaded models wait for another");
+    void removeBackend(KernelBackend leaving) {
+        synchronized (candidates) {
+            candidates.removeIf(c -> c.backend() == leaving);
+            choose();
+            KernelBackend current = backend;
+            if (current == null) {
+                if (!models.isEmpty()) {
+                    LOG.log(System.Logger.Level.WARNING, "kernel backend '" + leaving.name()
+                            + "' left and none replaces it: loaded models wait for another");
+                }
+                return;
             }
+            moveModels(current, m -> m.placement().backend() == leaving);
+            for (LoadedModel model : models) {
+                model.moveIdleSessions();
+            }
+        }
+    }
+
+    /**
+     * Binds {@code next} by hand, ranked above every backend bound before (tests and
+     * benchmarks that drive the engine without SCR): models move to it; sessions follow
+     * between tokens.
+     */
+    void bindBackend(KernelBackend next) {
+        synchronized (candidates) {
+            candidates.removeIf(c -> c.backend() == next);
+            candidates.add(new Candidate(next, Integer.MAX_VALUE, -++handBound));
+            choose();
+        }
+    }
+
+    /** {@link #removeBackend}, for callers that bound by hand. */
+    void unbindBackend(KernelBackend leaving) {
+        removeBackend(leaving);
+    }
+
+    private void remember(KernelBackend backend, Map<String, Object> properties) {
+        int ranking = properties.get("service.ranking") instanceof Integer r ? r : 0;
+        long id = properties.get("service.id") instanceof Long l ? l : Long.MAX_VALUE;
+        candidates.removeIf(c -> c.backend() == backend);
+        candidates.add(new Candidate(backend, ranking, id));
+    }
+
+    /** Makes the first candidate the engine's backend; models move to it when it changes. */
+    private void choose() {
+        KernelBackend first = candidates.stream()
+                .max(Comparator.comparingInt(Candidate::ranking).thenComparing(Candidate::order, Comparator.reverseOrder()))
+                .map(Candidate::backend).orElse(null);
+        if (first == backend) {
             return;
         }
-        moveModels(current, m -> m.placement().backend() == leaving);
-        for (LoadedModel model : models) {
-            model.moveIdleSessions();
+        backend = first;
+        if (first != null) {
+            moveModels(first, m -> true);
         }
     }
 
@@ -242,9 +304,12 @@ public final class PetrelEngine implements Engine {
                 new Placement(pass), () -> models.remove(holder[0]));
         holder[0] = model;
         models.add(model);
-        if (backend != target && backend != null) {
-            // a swap happened while loading
-            bindBackend(backend);
+        synchronized (candidates) {
+            KernelBackend current = backend;
+            if (current != target && current != null) {
+                // a swap happened while loading
+                moveModels(current, m -> m == model);
+            }
         }
         return model;
     }

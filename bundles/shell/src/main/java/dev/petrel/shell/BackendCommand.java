@@ -161,17 +161,23 @@ public class BackendCommand {
         return target == null ? null : target.toString();
     }
 
-    /** The service id the engine's {@code backend} reference is bound to, or -1. */
+    /**
+     * The service id of the backend the engine uses, or -1: the engine binds every backend
+     * that matches its pin and uses the first in the framework's order (highest ranking, then
+     * lowest id), which is the order of {@link #backends()}.
+     */
     private long boundBackendId() {
-        return scr.getComponentDescriptionDTOs().stream()
+        Set<Long> bound = scr.getComponentDescriptionDTOs().stream()
                 .filter(d -> d.name.equals(ENGINE_COMPONENT))
                 .flatMap(d -> scr.getComponentConfigurationDTOs(d).stream())
-                .filter(c -> c.state == ComponentConfigurationDTO.ACTIVE || c.state == ComponentConfigurationDTO.SATISFIED)
+                .filter(c -> c.state == ComponentConfigurationDTO.ACTIVE)
                 .flatMap(c -> Arrays.stream(c.satisfiedReferences))
                 .filter(r -> r.name.equals("backend"))
                 .flatMap((SatisfiedReferenceDTO r) -> Arrays.stream(r.boundServices))
-                .mapToLong(s -> s.id)
-                .findFirst().orElse(-1);
+                .map(s -> s.id)
+                .collect(Collectors.toSet());
+        return backends().stream().mapToLong(BackendCommand::serviceId).filter(bound::contains).findFirst()
+                .orElse(-1);
     }
 
     private boolean engineActive() {
