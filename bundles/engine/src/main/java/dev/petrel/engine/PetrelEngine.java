@@ -163,7 +163,7 @@ public final class PetrelEngine implements Engine {
     /**
      * Binds {@code next} by hand, ranked above every backend bound before (tests and
      * benchmarks that drive the engine without SCR): models move to it; sessions follow
-     * between tokens.
+     * between tokens. {@link #removeBackend} takes it away again.
      */
     void bindBackend(KernelBackend next) {
         synchronized (candidates) {
@@ -171,11 +171,6 @@ public final class PetrelEngine implements Engine {
             candidates.add(new Candidate(next, Integer.MAX_VALUE, -++handBound));
             choose();
         }
-    }
-
-    /** {@link #removeBackend}, for callers that bound by hand. */
-    void unbindBackend(KernelBackend leaving) {
-        removeBackend(leaving);
     }
 
     private void remember(KernelBackend backend, Map<String, Object> properties) {

@@ -176,7 +176,7 @@ class DeepSeek2Test {
             try (Model m = swapping.load(file, Fixture.F32_CACHE); Session s = m.openSession()) {
                 int[] before = s.generate(first).ids();
                 swapping.bindBackend(to);
-                swapping.unbindBackend(from);
+                swapping.removeBackend(from);
                 assertEquals("java", m.backend());
                 int[] after = s.generate(more).ids();
                 int[] joined = Arrays.copyOf(before, 12);

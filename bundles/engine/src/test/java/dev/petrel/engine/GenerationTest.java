@@ -226,7 +226,7 @@ class GenerationTest {
             try (Model m = swapping.load(dir.resolve("llama.gguf"), F32_CACHE); Session s = m.openSession()) {
                 int[] first = s.generate(greedy(PROMPT, 6)).ids();
                 swapping.bindBackend(vector);
-                swapping.unbindBackend(scalar);
+                swapping.removeBackend(scalar);
                 assertEquals("java", m.backend());
                 int[] second = s.generate(greedy(new int[0], 6)).ids();
                 int[] joined = new int[12];
@@ -251,7 +251,7 @@ class GenerationTest {
                 int[] before = s.generate(greedy(PROMPT, 5)).ids();
                 swapping.bindBackend(second);
                 Fixture.shutdown(first);          // gone before the session could take its cache along
-                swapping.unbindBackend(first);
+                swapping.removeBackend(first);
                 int[] after = s.generate(greedy(new int[0], 5)).ids();
                 int[] joined = new int[10];
                 System.arraycopy(before, 0, joined, 0, 5);
@@ -275,7 +275,7 @@ class GenerationTest {
                 Thread swapper = new Thread(() -> {
                     swapping.bindBackend(pair.second());   // as SCR: the replacement first
                     bound.countDown();
-                    swapping.unbindBackend(pair.first());
+                    swapping.removeBackend(pair.first());
                     long start = System.nanoTime();
                     ((dev.petrel.kernels.java.HostBackend) pair.first()).shutdown(java.time.Duration.ofSeconds(20));
                     drainMillis[0] = (System.nanoTime() - start) / 1_000_000;

@@ -98,7 +98,7 @@ public final class SwapBenchmark {
                         long start = System.nanoTime();
                         engine.bindBackend(to);
                         placement[0] = (System.nanoTime() - start) / 1e6;
-                        engine.unbindBackend(from);
+                        engine.removeBackend(from);
                     }, "swap");
                     swapper[0].start();
                 }

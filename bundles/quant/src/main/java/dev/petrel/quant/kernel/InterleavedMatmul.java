@@ -54,11 +54,11 @@ final class InterleavedMatmul {
                 int groups = (int) Math.min(batch, (g1 - r) / group);
                 long pOffset = r / group * groupBytes;
                 long o = outOffset + 4L * (r - firstRow);
-                int t = 0;
-                for (; t < tokens && tokens >= TOKENS; t += TOKENS) {
-                    // the last pass ends at the last token, taking again some tokens of the pass
-                    // before: the same results, written twice, cheaper than one-token passes
-                    t = Math.min(t, tokens - TOKENS);
+                // passes of six tokens; the last one ends at the last token, taking again some
+                // tokens of the pass before (the same results, written twice), which is cheaper
+                // than one-token passes for the rest
+                for (int start = 0; tokens >= TOKENS && start < tokens; start += TOKENS) {
+                    int t = Math.min(start, tokens - TOKENS);
                     a.widen(xs, xOffset + t * xBytes, xBytes, TOKENS, n, nibbles);
                     int twos = groups / 2 * 2;
                     for (int g = 0; g < groups; g += g < twos ? 2 : 1) {
@@ -75,7 +75,7 @@ final class InterleavedMatmul {
                         }
                     }
                 }
-                for (; t < tokens; t++) {
+                for (int t = 0; tokens < TOKENS && t < tokens; t++) { // fewer than six tokens: one at a time
                     long xt = xOffset + t * xBytes;
                     long ot = o + t * outStride;
                     if (!nibbles) {

@@ -92,8 +92,8 @@ class InterleavedTest {
      * Q4_0 blocks whose sums reach the ends of what the 16-bit kernel holds: every weight at
      * nibble 0 or 15 against activations at +127 or -127 (block sums of -32512 and more), and
      * activations at -128 (written only for NaN or infinite inputs), where a 16-bit sum would
-     * overflow and the plain kernel must take over. One token (the 16-bit path) and five (a
-     * four-token pass, then one token on its own), bit for bit against the scalar dot.
+     * overflow and the plain kernel must take over. One token (the 16-bit path) and seven (a
+     * six-token pass and one overlapping it), bit for bit against the scalar dot.
      */
     @Test
     void q4_0_extremeBlockSums_equalScalarDot() {

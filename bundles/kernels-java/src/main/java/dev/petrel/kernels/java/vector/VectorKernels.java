@@ -43,7 +43,8 @@ public final class VectorKernels implements OpKernels {
     /** Weight rows per matmul chunk, at least: enough work to pay for claiming a chunk. */
     private static final int MIN_ROWS_PER_CHUNK = 8;
     /**
-     * Chunks per thread of a matmul's rows: a matmul ends when its last chunk does, so on a
+     * Chunks per thread of a matmul's rows (all of its forms: plain, experts, block-scaled): a
+     * matmul ends when its last chunk does, so on a
      * machine whose cores are not equally fast at every moment, small chunks shorten the wait
      * for the slowest one (16 rather than 4 gave 6-11% more decode tokens/s on 2 shared cores);
      * a chunk of one pass of groups (64 rows of 2048 Q4_0 or Q8_0 weights) still streams 70-140 KB.
@@ -152,9 +153,7 @@ public final class VectorKernels implements OpKernels {
         int tile = (int) Math.max(pass, Math.min(tokens, ACTIVATION_TILE_BYTES / activationBytes) / pass * pass);
         // whole passes of groups per chunk, so that only the ends of the range miss the interleaved
         // copy and its widest kernel
-        int rowsPerChunk = Math.ceilDiv(
-                Math.max(MIN_ROWS_PER_CHUNK, Math.ceilDiv(outLength, pool.threads() * MATMUL_CHUNKS_PER_THREAD)), group)
-                * group;
+        int rowsPerChunk = matmulRowsPerChunk(outLength, group);
         pool.run(Math.ceilDiv(outLength, rowsPerChunk), (c, p) -> {
             int r0 = c * rowsPerChunk;
             int rows = Math.min(outLength - r0, rowsPerChunk);
@@ -219,7 +218,7 @@ public final class VectorKernels implements OpKernels {
         MemorySegment output = out.data();
         long rowBytes = w.rowBytes();
         long outRowLength = out.dim(0);
-        int rowsPerChunk = perChunk(outLength, MIN_ROWS_PER_CHUNK);
+        int rowsPerChunk = matmulRowsPerChunk(outLength, 1);
         pool.run(Math.ceilDiv(outLength, rowsPerChunk), (c, p) -> {
             for (int r = c * rowsPerChunk, end = Math.min(outLength, r + rowsPerChunk); r < end; r++) {
                 long wOffset = (firstWeightRow + r) * rowBytes;
@@ -245,7 +244,7 @@ public final class VectorKernels implements OpKernels {
         long rowBytes = w.rowBytes();
         long scaleRow = w.firstPackedRow() + firstWeightRow;
         long outRowLength = out.dim(0);
-        int rowsPerChunk = perChunk(outLength, MIN_ROWS_PER_CHUNK);
+        int rowsPerChunk = matmulRowsPerChunk(outLength, 1);
         int tile = (int) Math.max(1, Math.min(tokens, ACTIVATION_TILE_BYTES / activationBytes));
         pool.run(Math.ceilDiv(outLength, rowsPerChunk), (c, p) -> {
             int r0 = c * rowsPerChunk;
@@ -576,7 +575,16 @@ public final class VectorKernels implements OpKernels {
 
     /** Items per chunk: about four chunks per thread, at least {@code minimum} items each. */
     private int perChunk(int items, int minimum) {
-        return Math.max(minimum, Math.ceilDiv(items, pool.threads() * 4));
+        return perChunk(items, minimum, 4);
+    }
+
+    private int perChunk(int items, int minimum, int chunksPerThread) {
+        return Math.max(minimum, Math.ceilDiv(items, pool.threads() * chunksPerThread));
+    }
+
+    /** Weight rows per chunk of a matmul ({@link #MATMUL_CHUNKS_PER_THREAD}), a multiple of {@code multiple}. */
+    private int matmulRowsPerChunk(int rows, int multiple) {
+        return Math.ceilDiv(perChunk(rows, MIN_ROWS_PER_CHUNK, MATMUL_CHUNKS_PER_THREAD), multiple) * multiple;
     }
 
     private int chunks(int items, int minimum) {
