@@ -64,7 +64,10 @@ function packageVersion() {
     return JSON.parse(readFileSync(root + "package.json", "utf8")).version;
 }
 
-await measure(1, 1); // warm-up
+// Warm-up, not counted: one whole round, as Petrel's bench does (there the JIT compiles its
+// kernels while they first run; here it maps the weights and sizes the compute buffers).
+await measure(options.pp, options.pp);
+await measure(options.tg, 1);
 const pp = [], tg = [];
 for (let r = 0; r < options.repetitions; r++) {
     pp.push(await measure(options.pp, options.pp));

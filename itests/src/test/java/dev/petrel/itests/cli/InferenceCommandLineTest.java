@@ -92,6 +92,7 @@ class InferenceCommandLineTest {
         JsonNode json = new ObjectMapper().readTree(run.stdout());
         assertTrue(json.get("pp_tokens_per_s").asDouble() > 0, run.stdout());
         assertTrue(json.get("tg_tokens_per_s").asDouble() > 0, run.stdout());
+        assertTrue(json.get("warm_up_s").asDouble() > 0, run.stdout()); // timed apart, not counted
     }
 
     @Test
