@@ -8,15 +8,14 @@ import jdk.incubator.vector.FloatVector;
  * share: rows outside whole groups go to the plain kernel; the groups are taken in batches
  * that stay in cache while the tokens pass over them, six tokens at a time (two groups per
  * pass, each weight vector serving six tokens; when the count is not a multiple of six the
- * last pass overlaps the one before), or one at a time when there are fewer than six: Q8_0
- * four groups per pass, each activation broadcast serving four groups; Q4_0 two groups per pass
- * in 16-bit lanes (see {@link NibbleActivations}), or the plain kernel for a token whose
- * activations hold -128. The kernels are called as plain static methods of the format's class,
+ * last pass overlaps the one before), or one at a time when there are fewer than six: four
+ * groups per pass, each activation vector serving the four (Q4_0 in 16-bit lanes, see
+ * {@link NibbleActivations}, or the plain kernel for a token whose activations hold -128). The kernels are called as plain static methods of the format's class,
  * so every call site is monomorphic.
  */
 final class InterleavedMatmul {
 
-    /** Groups a one-token Q8_0 pass covers (Q4_0's covers two; four is a multiple). */
+    /** Groups a one-token pass covers, in both formats. */
     static final int GROUPS_PER_PASS = 4;
     /** Tokens a many-token pass serves: a caller that tiles tokens uses multiples of it. */
     static final int TOKENS = 6;
@@ -96,11 +95,15 @@ final class InterleavedMatmul {
                         plain.matmul(w, r * rowBytes, groups * group, x, xt, 1, out, ot, outStride, n);
                         continue;
                     }
-                    int twos = groups / 2 * 2;
-                    for (int g = 0; g < groups; g += g < twos ? 2 : 1) {
+                    int passes = groups / GROUPS_PER_PASS * GROUPS_PER_PASS;
+                    for (int g = 0; g < groups; g += g < passes ? GROUPS_PER_PASS : 1) {
                         long pg = pOffset + g * groupBytes;
-                        if (g < twos) {
-                            Q4_0Interleaved.token1Groups2(p, pg, groupBytes, pairs, blocks, results, out, ot + 4L * group * g);
+                        if (g < passes) {
+                            Q4_0Interleaved.token1Groups4Sums(p, pg, groupBytes, pairs, blocks);
+                            for (int k = 0; k < GROUPS_PER_PASS; k++) {
+                                Q4_0Interleaved.token1GroupScale(p, pg + k * groupBytes, k, pairs, blocks, results, out,
+                                        ot + 4L * group * (g + k));
+                            }
                         } else {
                             Q4_0Interleaved.token1Group(p, pg, pairs, blocks, results, out, ot + 4L * group * g);
                         }

@@ -35,7 +35,7 @@ public final class Q4_0Interleaved {
      * Rows per group: the int lanes of the preferred vector, or 0 when it is narrower than 256
      * bits (no byte species that small, so no repacking).
      */
-    public static final int GROUP = I.vectorBitSize() >= 256 ? I.length() : 0;
+    public static final int GROUP = Simd.INTERLEAVED_GROUP;
     private static final VectorSpecies<Byte> B = VectorSpecies.of(byte.class,
             VectorShape.forBitSize(Math.max(64, GROUP * 8)));
     private static final int BLOCK = Q4_0Kernel.BLOCK;
@@ -55,7 +55,7 @@ public final class Q4_0Interleaved {
 
     /**
      * Rows a caller that splits rows between threads gives each in whole multiples where it
-     * can: four groups, a multiple of every pass (two groups for one token or six tokens).
+     * can: four groups, a multiple of every pass (four groups for one token, two for six tokens).
      */
     public static final int ROWS_PER_PASS = InterleavedMatmul.GROUPS_PER_PASS * GROUP;
 
@@ -175,40 +175,64 @@ public final class Q4_0Interleaved {
     }
 
     /**
-     * Two groups from {@code pOffset} ({@code groupBytes} apart) against one token, into
-     * {@code out} from byte {@code o}, in 16-bit lanes (see {@link NibbleActivations}): each
-     * step multiplies two nibble bytes of every row of a group, one 16-bit multiply for the low
-     * nibbles and one for the high, and each activation vector serves both groups. The block
-     * sums are exact, and each is added to its row's float sum as the scalar reference does,
-     * so every result has its bits. (Two groups, not four: with four the method outgrows what
-     * the JIT inlines, and the sums get boxed.)
+     * The integer half of a one-token pass over four groups from {@code pOffset} ({@code groupBytes}
+     * apart), in 16-bit lanes (see {@link NibbleActivations}): each step multiplies two nibble
+     * bytes of every row of a group, one 16-bit multiply for the low nibbles and one for the
+     * high, and each activation vector serves the four groups. Each block's sums go to
+     * {@code a.blockSums} (block {@code b}, group {@code g} from {@code (4 * b + g) * 2 * GROUP}),
+     * for {@link #token1GroupScale} to scale and add.
+     *
+     * <p>Four groups are read in lockstep because that is how the weights stream fastest from
+     * memory when decoding: four concurrent streams kept about 20 GB/s flowing on two cores
+     * where two streams gave 16 (plain reads of the same layout, no arithmetic), and the kernel
+     * gained about as much. The float half lives in its own method: with it, the pass
+     * outgrows what the JIT inlines and the vectors get boxed.
      */
-    static void token1Groups2(MemorySegment p, long pOffset, long groupBytes, NibbleActivations a, int blocks,
-            float[] results, MemorySegment out, long o) {
+    static void token1Groups4Sums(MemorySegment p, long pOffset, long groupBytes, NibbleActivations a, int blocks) {
         short[] x = a.pairs;
         short[] bias = a.biases;
-        float[] dx = a.scales;
-        FloatVector a0 = FloatVector.zero(F), a1 = a0;
+        short[] sums = a.blockSums;
         for (int b = 0; b < blocks; b++) {
             long p0 = pOffset + (long) b * GROUP_BLOCK_BYTES;
-            long p1 = p0 + groupBytes;
-            ShortVector s0 = ShortVector.fromArray(S, bias, b * 2 * GROUP), s1 = s0;
+            long p1 = p0 + groupBytes, p2 = p1 + groupBytes, p3 = p2 + groupBytes;
+            ShortVector s0 = ShortVector.fromArray(S, bias, b * 2 * GROUP), s1 = s0, s2 = s0, s3 = s0;
             int xb = b * NibbleActivations.PAIR_SHORTS_PER_BLOCK;
             for (int j = 0; j < BLOCK / 2; j += 2) {
                 ShortVector xl = ShortVector.fromArray(S, x, xb + j * 2 * GROUP);
                 ShortVector xh = ShortVector.fromArray(S, x, xb + j * 2 * GROUP + 2 * GROUP);
                 s0 = step(bytePairs(p, p0, j), xl, xh, s0);
                 s1 = step(bytePairs(p, p1, j), xl, xh, s1);
+                s2 = step(bytePairs(p, p2, j), xl, xh, s2);
+                s3 = step(bytePairs(p, p3, j), xl, xh, s3);
             }
-            float d = dx[b];
-            a0 = blockSums(s0).fma(FloatVector.fromMemorySegment(F, p, p0, Simd.LE).mul(d), a0);
-            a1 = blockSums(s1).fma(FloatVector.fromMemorySegment(F, p, p1, Simd.LE).mul(d), a1);
+            int at = b * 8 * GROUP;
+            s0.intoArray(sums, at);
+            s1.intoArray(sums, at + 2 * GROUP);
+            s2.intoArray(sums, at + 4 * GROUP);
+            s3.intoArray(sums, at + 6 * GROUP);
         }
-        InterleavedMatmul.store(a0, results, out, o);
-        InterleavedMatmul.store(a1, results, out, o + 4L * GROUP);
     }
 
-    /** One group from {@code pOffset} against one token, as {@link #token1Groups2}. */
+    /**
+     * The float half of {@link #token1Groups4Sums} for its group {@code g} (0 to 3), from
+     * {@code pOffset} (that group's own offset), into {@code out} from byte {@code o}: the block
+     * sums are exact, and each is added to its row's float sum as the scalar reference does, so
+     * every result has its bits.
+     */
+    static void token1GroupScale(MemorySegment p, long pOffset, int g, NibbleActivations a, int blocks,
+            float[] results, MemorySegment out, long o) {
+        short[] sums = a.blockSums;
+        float[] dx = a.scales;
+        FloatVector a0 = FloatVector.zero(F);
+        for (int b = 0; b < blocks; b++) {
+            long p0 = pOffset + (long) b * GROUP_BLOCK_BYTES;
+            ShortVector s0 = ShortVector.fromArray(S, sums, b * 8 * GROUP + g * 2 * GROUP);
+            a0 = blockSums(s0).fma(FloatVector.fromMemorySegment(F, p, p0, Simd.LE).mul(dx[b]), a0);
+        }
+        InterleavedMatmul.store(a0, results, out, o);
+    }
+
+    /** One group from {@code pOffset} against one token, as {@link #token1Groups4Sums} and {@link #token1GroupScale}. */
     static void token1Group(MemorySegment p, long pOffset, NibbleActivations a, int blocks, float[] results,
             MemorySegment out, long o) {
         short[] x = a.pairs;

@@ -32,7 +32,7 @@ public final class Q8_0Interleaved {
      * Rows per group: the int lanes of the preferred vector, or 0 when it is narrower than 256
      * bits (no byte species that small, so no repacking).
      */
-    public static final int GROUP = I.vectorBitSize() >= 256 ? I.length() : 0;
+    public static final int GROUP = Simd.INTERLEAVED_GROUP;
     private static final VectorSpecies<Byte> B = VectorSpecies.of(byte.class,
             VectorShape.forBitSize(Math.max(64, GROUP * 8)));
     private static final int BLOCK = Q8_0Kernel.BLOCK;

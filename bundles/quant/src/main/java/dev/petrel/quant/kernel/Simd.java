@@ -33,6 +33,13 @@ final class Simd {
     static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
     /** Shorts in a full vector: two per int lane, so a product of shorts sums pairwise into I. */
     static final VectorSpecies<Short> S = VectorSpecies.of(short.class, F.vectorShape());
+    /**
+     * Rows per group of the row-interleaved layouts ({@link Q8_0Interleaved}, {@link Q4_0Interleaved}):
+     * the int lanes of the preferred vector, or 0 when it is narrower than 256 bits (no byte
+     * species that small, so no repacking). Here rather than in either class, so that the
+     * classes that depend on it do not depend on each other's initialisation.
+     */
+    static final int INTERLEAVED_GROUP = I.vectorBitSize() >= 256 ? I.length() : 0;
     /** Bytes that widen into S. */
     static final VectorSpecies<Byte> B = VectorSpecies.of(byte.class, HALF);
     /** Halves (F16, BF16) that widen into F: as many lanes as F. */
