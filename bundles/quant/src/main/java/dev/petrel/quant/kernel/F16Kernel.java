@@ -148,6 +148,21 @@ public abstract sealed class F16Kernel extends QuantKernel permits F16Kernel.Vec
             super(true);
         }
 
+        /** The same floats as the scalar loop (NaNs quiet, as {@link #toFloat}), a vector at a time. */
+        @Override
+        public void dequantize(MemorySegment src, long srcOffset, float[] dst, int dstOffset, int n) {
+            checkLength(n, 1);
+            MemorySegment s = view(src);
+            int upper = F.loopBound(n);
+            for (int i = 0; i < upper; i += LANES) {
+                Simd.halfToFloat(ShortVector.fromMemorySegment(H, s, srcOffset + 2L * i, Simd.LE))
+                        .intoArray(dst, dstOffset + i);
+            }
+            for (int i = upper; i < n; i++) {
+                dst[dstOffset + i] = toFloat(s.get(SHORT_LE, srcOffset + 2L * i));
+            }
+        }
+
         @Override
         public float dot(MemorySegment w, long wOffset, MemorySegment x, long xOffset, int n) {
             checkLength(n, 1);

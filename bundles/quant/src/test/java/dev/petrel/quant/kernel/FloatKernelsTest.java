@@ -32,6 +32,23 @@ class FloatKernelsTest {
         }
     }
 
+    /** Every F16 bit pattern (infinities, NaNs, subnormals included), at an odd offset and length. */
+    @org.junit.jupiter.api.Test
+    void f16Dequantize_vectorEqualsScalarOnEveryHalf() {
+        int n = 65536 + 3;
+        MemorySegment s = MemorySegment.ofArray(new byte[2 * n + 1]);
+        for (int i = 0; i < n; i++) {
+            s.set(Rows.SHORT_LE, 1 + 2L * i, (short) (i * 40503)); // odd multiplier: every pattern once, shuffled
+        }
+        float[] vector = new float[n + 1];
+        float[] scalar = new float[n + 1];
+        F16Kernel.VECTOR.dequantize(s, 1, vector, 1, n);
+        F16Kernel.SCALAR.dequantize(s, 1, scalar, 1, n);
+        for (int i = 0; i <= n; i++) {
+            assertEquals(Float.floatToRawIntBits(scalar[i]), Float.floatToRawIntBits(vector[i]), "element " + i);
+        }
+    }
+
     @ParameterizedTest
     @EnumSource(value = TensorType.class, names = {"F32", "F16", "BF16"})
     void quantizeActivations_fromArrayAndSegmentAgree(TensorType type) {

@@ -454,9 +454,19 @@ public final class VectorKernels implements OpKernels {
         MemorySegment k = attention.k();
         MemorySegment v = attention.v();
         int rowsPerChunk = perChunk(cacheRows, 16);
+        // rows lie back to back, so a chunk widens in one call (a call per row cost more than the
+        // widening: 3 ms of a 48 ms decode step at 272 positions); values only when a cache row
+        // holds nothing but the value
+        boolean valuesBackToBack = attention.valueRowLength() == valueLength;
         pool.run(Math.ceilDiv(cacheRows, rowsPerChunk), (c, p) -> {
-            for (int r = c * rowsPerChunk, end = Math.min(cacheRows, r + rowsPerChunk); r < end; r++) {
-                kernel.dequantize(k, r * keyRowBytes, keys, r * keyLength, keyLength);
+            int first = c * rowsPerChunk;
+            int rows = Math.min(cacheRows - first, rowsPerChunk);
+            kernel.dequantize(k, first * keyRowBytes, keys, first * keyLength, rows * keyLength);
+            if (valuesBackToBack) {
+                kernel.dequantize(v, first * valueRowBytes, values, first * valueLength, rows * valueLength);
+                return;
+            }
+            for (int r = first; r < first + rows; r++) {
                 kernel.dequantize(v, r * valueRowBytes, values, r * valueLength, valueLength);
             }
         });
