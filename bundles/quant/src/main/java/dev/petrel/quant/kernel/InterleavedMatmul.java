@@ -10,8 +10,9 @@ import jdk.incubator.vector.FloatVector;
  * pass, each weight vector serving six tokens; when the count is not a multiple of six the
  * last pass overlaps the one before), or one at a time when there are fewer than six: four
  * groups per pass, each activation vector serving the four (Q4_0 in 16-bit lanes, see
- * {@link NibbleActivations}, or the plain kernel for a token whose activations hold -128). The kernels are called as plain static methods of the format's class,
- * so every call site is monomorphic.
+ * {@link NibbleActivations}, or the plain kernel for a token whose activations hold -128).
+ * The kernels are called as plain static methods of the format's class, so every call site
+ * is monomorphic.
  */
 final class InterleavedMatmul {
 

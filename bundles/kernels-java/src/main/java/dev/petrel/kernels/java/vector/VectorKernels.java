@@ -455,8 +455,7 @@ public final class VectorKernels implements OpKernels {
         MemorySegment v = attention.v();
         int rowsPerChunk = perChunk(cacheRows, 16);
         // rows lie back to back, so a chunk widens in one call (a call per row cost more than the
-        // widening: 3 ms of a 48 ms decode step at 272 positions); values only when a cache row
-        // holds nothing but the value
+        // widening); values only when a cache row holds nothing but the value
         boolean valuesBackToBack = attention.valueRowLength() == valueLength;
         pool.run(Math.ceilDiv(cacheRows, rowsPerChunk), (c, p) -> {
             int first = c * rowsPerChunk;
