@@ -18,6 +18,14 @@ final class InterleavedMatmul {
 
     /** Groups a one-token pass covers, in both formats. */
     static final int GROUPS_PER_PASS = 4;
+    /**
+     * Blocks per call of Q4_0's one-token integer pass. With a whole row per call, and the
+     * float pass storing straight into the output, about one benchmark process in eight
+     * decoded at a quarter of its speed from start to end (4 of 31 runs; the JIT's compile log
+     * showed nothing that set those runs apart, so the cause is not pinned down). With a few
+     * blocks per call and the float pass writing to an array, 12 runs of 12 were normal.
+     */
+    private static final int SUMS_BLOCKS_PER_CALL = 8;
     /** Tokens a many-token pass serves: a caller that tiles tokens uses multiples of it. */
     static final int TOKENS = 6;
     /** Repacked bytes a batch covers: they stay in cache while the token steps pass over them. */
@@ -45,6 +53,7 @@ final class InterleavedMatmul {
             MemorySegment p = QuantKernel.view(packed);
             MemorySegment xs = QuantKernel.view(x);
             float[] results = new float[group];
+            float[] passResults = new float[GROUPS_PER_PASS * group];
             long xBytes = plain.activationBytes(n);
             int blocks = n / Q8_0Kernel.BLOCK;
             int batch = (int) Math.max(GROUPS_PER_PASS,
@@ -100,11 +109,14 @@ final class InterleavedMatmul {
                     for (int g = 0; g < groups; g += g < passes ? GROUPS_PER_PASS : 1) {
                         long pg = pOffset + g * groupBytes;
                         if (g < passes) {
-                            Q4_0Interleaved.token1Groups4Sums(p, pg, groupBytes, pairs, blocks);
-                            for (int k = 0; k < GROUPS_PER_PASS; k++) {
-                                Q4_0Interleaved.token1GroupScale(p, pg + k * groupBytes, k, pairs, blocks, results, out,
-                                        ot + 4L * group * (g + k));
+                            for (int b = 0; b < blocks; b += SUMS_BLOCKS_PER_CALL) {
+                                Q4_0Interleaved.token1Groups4Sums(p, pg, groupBytes, pairs, b,
+                                        Math.min(blocks, b + SUMS_BLOCKS_PER_CALL));
                             }
+                            for (int k = 0; k < GROUPS_PER_PASS; k++) {
+                                Q4_0Interleaved.token1GroupScale(p, pg + k * groupBytes, k, pairs, blocks, passResults);
+                            }
+                            MemorySegment.copy(passResults, 0, out, Simd.FLOAT_LE, ot + 4L * group * g, passResults.length);
                         } else {
                             Q4_0Interleaved.token1Group(p, pg, pairs, blocks, results, out, ot + 4L * group * g);
                         }

@@ -176,7 +176,7 @@ public final class Q4_0Interleaved {
 
     /**
      * The integer half of a one-token pass over four groups from {@code pOffset} ({@code groupBytes}
-     * apart), in 16-bit lanes (see {@link NibbleActivations}): each step multiplies two nibble
+     * apart), blocks {@code from ..< to}, in 16-bit lanes (see {@link NibbleActivations}): each step multiplies two nibble
      * bytes of every row of a group, one 16-bit multiply for the low nibbles and one for the
      * high, and each activation vector serves the four groups. Each block's sums go to
      * {@code a.blockSums} (block {@code b}, group {@code g} from {@code (4 * b + g) * 2 * GROUP}),
@@ -190,11 +190,12 @@ public final class Q4_0Interleaved {
      * scales from the weights again; copying them aside in the integer pass, while their lines
      * stream in, changed nothing measurable.)
      */
-    static void token1Groups4Sums(MemorySegment p, long pOffset, long groupBytes, NibbleActivations a, int blocks) {
+    static void token1Groups4Sums(MemorySegment p, long pOffset, long groupBytes, NibbleActivations a, int from,
+            int to) {
         short[] x = a.pairs;
         short[] bias = a.biases;
         short[] sums = a.blockSums;
-        for (int b = 0; b < blocks; b++) {
+        for (int b = from; b < to; b++) {
             long p0 = pOffset + (long) b * GROUP_BLOCK_BYTES;
             long p1 = p0 + groupBytes, p2 = p1 + groupBytes, p3 = p2 + groupBytes;
             ShortVector s0 = ShortVector.fromArray(S, bias, b * 2 * GROUP), s1 = s0, s2 = s0, s3 = s0;
@@ -217,12 +218,13 @@ public final class Q4_0Interleaved {
 
     /**
      * The float half of {@link #token1Groups4Sums} for its group {@code g} (0 to 3), from
-     * {@code pOffset} (that group's own offset), into {@code out} from byte {@code o}: the block
-     * sums are exact, and each is added to its row's float sum as the scalar reference does, so
-     * every result has its bits.
+     * {@code pOffset} (that group's own offset), into {@code results} from {@code g * GROUP}
+     * (the caller copies them out; see {@code InterleavedMatmul.SUMS_BLOCKS_PER_CALL} on why).
+     * The block sums are exact, and each is added to its row's float sum as the scalar
+     * reference does, so every result has its bits.
      */
     static void token1GroupScale(MemorySegment p, long pOffset, int g, NibbleActivations a, int blocks,
-            float[] results, MemorySegment out, long o) {
+            float[] results) {
         short[] sums = a.blockSums;
         float[] dx = a.scales;
         FloatVector a0 = FloatVector.zero(F);
@@ -231,7 +233,7 @@ public final class Q4_0Interleaved {
             ShortVector s0 = ShortVector.fromArray(S, sums, b * 8 * GROUP + g * 2 * GROUP);
             a0 = blockSums(s0).fma(FloatVector.fromMemorySegment(F, p, p0, Simd.LE).mul(dx[b]), a0);
         }
-        InterleavedMatmul.store(a0, results, out, o);
+        a0.intoArray(results, g * GROUP);
     }
 
     /** One group from {@code pOffset} against one token, as {@link #token1Groups4Sums} and {@link #token1GroupScale}. */
