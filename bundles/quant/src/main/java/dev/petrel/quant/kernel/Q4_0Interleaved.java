@@ -15,8 +15,9 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * Q4_0 weights repacked so that vector lanes are rows: groups of {@link #GROUP} consecutive
  * rows (one per int lane of the preferred vector), and within a group, block by block, the
- * rows' F16 scales decoded to floats ({@code 4 * GROUP} bytes) followed by their nibble
- * bytes, byte by byte ({@code 16 * GROUP} bytes: byte {@code j} of every row, holding
+ * rows' F16 scales ({@code 2 * GROUP} bytes, as stored in GGUF, so the copy is no larger than
+ * the file's bytes: decoding weights is bound by memory, and floats here made every block a
+ * tenth larger) followed by their nibble bytes, byte by byte ({@code 16 * GROUP} bytes: byte {@code j} of every row, holding
  * elements {@code j} (low nibble) and {@code j + 16} (high nibble), then byte {@code j + 1},
  * ...). Rows past the last whole group are not repacked.
  *
@@ -47,8 +48,13 @@ public final class Q4_0Interleaved {
     /** Swaps the two halves of a 16-bit sum vector (byte j's sums and byte j + 1's). */
     private static final VectorShuffle<Short> SWAP_HALVES = VectorShuffle.fromOp(S,
             i -> (i + Math.max(1, GROUP)) % S.length());
-    /** Bytes of one block of a group: the scales as floats, then the nibble bytes. */
-    private static final int GROUP_BLOCK_BYTES = GROUP * (Float.BYTES + BLOCK / 2);
+    /** Bytes of a row's scale in the layout: its F16 bits, as in the GGUF block. */
+    private static final int SCALE_BYTES = Short.BYTES;
+    /** Bytes of one block of a group: the scales, then the nibble bytes. */
+    private static final int GROUP_BLOCK_BYTES = GROUP * (SCALE_BYTES + BLOCK / 2);
+    /** The F16 scales of a group's rows. */
+    private static final VectorSpecies<Short> SCALES = VectorSpecies.of(short.class,
+            VectorShape.forBitSize(Math.max(64, GROUP * 16)));
 
     private Q4_0Interleaved() {
     }
@@ -103,13 +109,10 @@ public final class Q4_0Interleaved {
                 for (int lane = 0; lane < GROUP; lane++) {
                     long offset = srcOffset + (g * GROUP + lane) * rowBytes + (long) b * Q4_0Kernel.BLOCK_BYTES;
                     MemorySegment.copy(src, ValueLayout.JAVA_BYTE, offset, block, 0, block.length);
-                    short half = (short) ((block[0] & 0xFF) | (block[1] << 8));
-                    int d = Float.floatToRawIntBits(Float.float16ToFloat(half));
-                    for (int i = 0; i < 4; i++) {
-                        packed[4 * lane + i] = (byte) (d >>> (8 * i)); // little-endian float
-                    }
+                    packed[2 * lane] = block[0]; // the F16 scale, little-endian
+                    packed[2 * lane + 1] = block[1];
                     for (int j = 0; j < BLOCK / 2; j++) {
-                        packed[4 * GROUP + j * GROUP + lane] = block[2 + j];
+                        packed[SCALE_BYTES * GROUP + j * GROUP + lane] = block[2 + j];
                     }
                 }
                 MemorySegment.copy(packed, 0, dst, ValueLayout.JAVA_BYTE,
@@ -145,8 +148,14 @@ public final class Q4_0Interleaved {
 
     /** Byte {@code j} of a block of a group (one per row), widened to ints. */
     private static IntVector nibbles(MemorySegment p, long blockOffset, int j) {
-        return (IntVector) ByteVector.fromMemorySegment(B, p, blockOffset + 4L * GROUP + (long) j * GROUP, Simd.LE)
+        long at = blockOffset + (long) SCALE_BYTES * GROUP + (long) j * GROUP;
+        return (IntVector) ByteVector.fromMemorySegment(B, p, at, Simd.LE)
                 .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+    }
+
+    /** The scales of a block of a group, as floats (exact: every F16 value is a float). */
+    private static FloatVector scales(MemorySegment p, long blockOffset) {
+        return Simd.halfToFloat(ShortVector.fromMemorySegment(SCALES, p, blockOffset, Simd.LE));
     }
 
     private static FloatVector whole(IntVector q) {
@@ -159,7 +168,8 @@ public final class Q4_0Interleaved {
 
     /** Bytes {@code j} and {@code j + 1} of a block of a group (a pair per row), widened to shorts. */
     private static ShortVector bytePairs(MemorySegment p, long blockOffset, int j) {
-        return (ShortVector) ByteVector.fromMemorySegment(B2, p, blockOffset + 4L * GROUP + (long) j * GROUP, Simd.LE)
+        long at = blockOffset + (long) SCALE_BYTES * GROUP + (long) j * GROUP;
+        return (ShortVector) ByteVector.fromMemorySegment(B2, p, at, Simd.LE)
                 .convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
     }
 
@@ -231,7 +241,7 @@ public final class Q4_0Interleaved {
         for (int b = 0; b < blocks; b++) {
             long p0 = pOffset + (long) b * GROUP_BLOCK_BYTES;
             ShortVector s0 = ShortVector.fromArray(S, sums, b * 8 * GROUP + g * 2 * GROUP);
-            a0 = blockSums(s0).fma(FloatVector.fromMemorySegment(F, p, p0, Simd.LE).mul(dx[b]), a0);
+            a0 = blockSums(s0).fma(scales(p, p0).mul(dx[b]), a0);
         }
         a0.intoArray(results, g * GROUP);
     }
@@ -252,7 +262,7 @@ public final class Q4_0Interleaved {
                 ShortVector xh = ShortVector.fromArray(S, x, xb + j * 2 * GROUP + 2 * GROUP);
                 s0 = step(bytePairs(p, p0, j), xl, xh, s0);
             }
-            a0 = blockSums(s0).fma(FloatVector.fromMemorySegment(F, p, p0, Simd.LE).mul(dx[b]), a0);
+            a0 = blockSums(s0).fma(scales(p, p0).mul(dx[b]), a0);
         }
         InterleavedMatmul.store(a0, results, out, o);
     }
@@ -334,8 +344,8 @@ public final class Q4_0Interleaved {
                 s05 = w0.fma(x5, s05);
                 s15 = w1.fma(x5, s15);
             }
-            FloatVector d0 = FloatVector.fromMemorySegment(F, p, p0, Simd.LE);
-            FloatVector d1 = FloatVector.fromMemorySegment(F, p, p1, Simd.LE);
+            FloatVector d0 = scales(p, p0);
+            FloatVector d1 = scales(p, p1);
             float dx0 = dx[b], m0 = bias[b];
             float dx1 = dx[blocks + b], m1 = bias[blocks + b];
             float dx2 = dx[2 * blocks + b], m2 = bias[2 * blocks + b];
@@ -393,7 +403,7 @@ public final class Q4_0Interleaved {
                 s4 = hi.fma(FloatVector.broadcast(F, x[4 * n + h]), lo.fma(FloatVector.broadcast(F, x[4 * n + i]), s4));
                 s5 = hi.fma(FloatVector.broadcast(F, x[5 * n + h]), lo.fma(FloatVector.broadcast(F, x[5 * n + i]), s5));
             }
-            FloatVector d0 = FloatVector.fromMemorySegment(F, p, p0, Simd.LE);
+            FloatVector d0 = scales(p, p0);
             a0 = s0.sub(bias[b]).fma(d0.mul(dx[b]), a0);
             a1 = s1.sub(bias[blocks + b]).fma(d0.mul(dx[blocks + b]), a1);
             a2 = s2.sub(bias[2 * blocks + b]).fma(d0.mul(dx[2 * blocks + b]), a2);

@@ -145,6 +145,53 @@ class InterleavedTest {
     }
 
     /**
+     * The repacked Q4_0 copy keeps the weights' F16 scales and widens them in the kernels: every
+     * kind of half (subnormal, zero of either sign, infinite, NaN, the largest) gives what the
+     * scalar reference gives, for one token (the 16-bit path) and seven (six-token passes).
+     * NaN results are compared as NaN, not by payload.
+     */
+    @Test
+    void q4_0_everyKindOfScale_equalsScalarDot() {
+        int group = Q4_0Interleaved.GROUP;
+        assumeTrue(group > 0, "vectors narrower than 256 bits");
+        QuantKernel k = QuantKernel.scalar(TensorType.Q4_0);
+        short[] halves = {0x0001, 0x03FF, 0x0400, 0x0000, (short) 0x8000, 0x3C00, (short) 0xB555, 0x7BFF,
+                (short) 0xFBFF, 0x7C00, (short) 0xFC00, 0x7E00, 0x7C01, (short) 0xFE01, 0x1234, (short) 0x8001};
+        int n = 96;
+        int rows = 5 * group;
+        long rowBytes = k.rowBytes(n);
+        long xBytes = k.activationBytes(n);
+        Random random = new Random(77);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment w = arena.allocate(rows * rowBytes);
+            for (int r = 0; r < rows; r++) {
+                k.quantize(Rows.gaussian(random, n, 0.05), 0, w, r * rowBytes, n);
+                for (int b = 0; b < n / 32; b++) { // mostly ordinary scales, a special one in some blocks
+                    if (random.nextInt(4) == 0) {
+                        w.set(Rows.SHORT_LE, r * rowBytes + b * 18L, halves[random.nextInt(halves.length)]);
+                    }
+                }
+            }
+            MemorySegment packed = Q4_0Interleaved.repack(w, 0, rows, n, arena);
+            for (int tokens : new int[] {1, 7}) {
+                MemorySegment x = arena.allocate(tokens * xBytes);
+                for (int t = 0; t < tokens; t++) {
+                    k.quantizeActivations(Rows.gaussian(random, n, 2), 0, x, t * xBytes, n);
+                }
+                float[] out = new float[tokens * rows];
+                Q4_0Interleaved.matmul(w, packed, 0, rows, x, 0, tokens, out, 0, rows, n);
+                for (int t = 0; t < tokens; t++) {
+                    for (int r = 0; r < rows; r++) {
+                        float expected = k.dot(w, r * rowBytes, x, t * xBytes, n);
+                        assertEquals(Float.floatToIntBits(expected), Float.floatToIntBits(out[t * rows + r]),
+                                "row " + r + ", token " + t + " of " + tokens + ": expected " + expected);
+                    }
+                }
+            }
+        }
+    }
+
+    /**
      * A thread keeps the last token it laid out for the one-token kernels and reuses it when the
      * next call brings the same bytes: a row rewritten in place, down to its last byte or its
      * scale, must be laid out anew.
