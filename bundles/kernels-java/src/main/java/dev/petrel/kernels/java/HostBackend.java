@@ -219,7 +219,7 @@ public abstract class HostBackend implements KernelBackend {
 
     /** Gives a weight the kernels' repacked copy of its rows, when they make one; counted as its memory. */
     private void repack(TensorMemory memory, TensorType type, long[] dims) {
-        Arena arena = Arena.ofShared();
+        Arena arena = new LargePageArena();
         MemorySegment copy;
         try {
             copy = kernels.repackWeights(type, dims, memory.segment(), arena);
