@@ -63,6 +63,7 @@ final class InterleavedMatmul {
                 int groups = (int) Math.min(batch, (g1 - r) / group);
                 long pOffset = r / group * groupBytes;
                 long o = outOffset + 4L * (r - firstRow);
+                float[] scales = nibbles && tokens >= TOKENS ? Q4_0Interleaved.widenScales(p, pOffset, groups, blocks) : null;
                 // passes of six tokens; the last one ends at the last token, taking again some
                 // tokens of the pass before (the same results, written twice), which is cheaper
                 // than one-token passes for the rest
@@ -74,11 +75,13 @@ final class InterleavedMatmul {
                         long pg = pOffset + g * groupBytes;
                         long og = o + t * outStride + 4L * group * g;
                         if (g < twos && nibbles) {
-                            Q4_0Interleaved.tokens6Groups2(p, pg, groupBytes, a, n, blocks, results, out, og, outStride);
+                            Q4_0Interleaved.tokens6Groups2(p, pg, groupBytes, a, n, blocks, scales, g * blocks * group,
+                                    results, out, og, outStride);
                         } else if (g < twos) {
                             Q8_0Interleaved.tokens6Groups2(p, pg, groupBytes, a, n, blocks, results, out, og, outStride);
                         } else if (nibbles) {
-                            Q4_0Interleaved.tokens6Group(p, pg, a, n, blocks, results, out, og, outStride);
+                            Q4_0Interleaved.tokens6Group(p, pg, a, n, blocks, scales, g * blocks * group, results, out, og,
+                                    outStride);
                         } else {
                             Q8_0Interleaved.tokens6Group(p, pg, a, n, blocks, results, out, og, outStride);
                         }

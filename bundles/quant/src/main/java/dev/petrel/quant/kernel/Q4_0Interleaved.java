@@ -158,6 +158,28 @@ public final class Q4_0Interleaved {
         return Simd.halfToFloat(ShortVector.fromMemorySegment(SCALES, p, blockOffset, Simd.LE));
     }
 
+    /** The calling thread's array for {@link #widenScales}: a plain array, so as not to pin this bundle's class loader. */
+    private static final ThreadLocal<float[][]> WIDENED_SCALES = ThreadLocal.withInitial(() -> new float[1][0]);
+
+    /**
+     * The scales of {@code groups} groups from {@code pOffset}, widened to floats in the calling
+     * thread's array: group {@code g}'s block {@code b} from {@code (g * blocks + b) * GROUP}. A
+     * prompt's passes over a batch of groups read them from there, widened once for all the
+     * batch's tokens: in the six-token kernels the widening itself outgrows what the JIT inlines.
+     */
+    static float[] widenScales(MemorySegment p, long pOffset, int groups, int blocks) {
+        float[][] holder = WIDENED_SCALES.get();
+        int length = groups * blocks * GROUP;
+        if (holder[0].length < length) {
+            holder[0] = new float[length];
+        }
+        float[] widened = holder[0];
+        for (int i = 0; i < groups * blocks; i++) {
+            scales(p, pOffset + (long) i * GROUP_BLOCK_BYTES).intoArray(widened, i * GROUP);
+        }
+        return widened;
+    }
+
     private static FloatVector whole(IntVector q) {
         return (FloatVector) q.convert(VectorOperators.I2F, 0);
     }
@@ -278,7 +300,8 @@ public final class Q4_0Interleaved {
 
     /**
      * Two groups from {@code pOffset} ({@code groupBytes} apart) against the six tokens in
-     * {@code a}, into {@code out} ({@code outStride} bytes between tokens): each nibble vector
+     * {@code a}, into {@code out} ({@code outStride} bytes between tokens), their scales from
+     * {@code scales} ({@link #widenScales}, the first group's from {@code scalesOffset}): each nibble vector
      * (one load and three conversions for the two nibbles) serves six tokens, each activation
      * broadcast two groups. The nibbles are multiplied unbiased and the bias taken off at the
      * end of each block, exactly: {@code sum (q - 8) x = sum q x - 8 sum x}. Six tokens by two
@@ -287,7 +310,7 @@ public final class Q4_0Interleaved {
      * get boxed.
      */
     static void tokens6Groups2(MemorySegment p, long pOffset, long groupBytes, ActivationFloats a, int n,
-            int blocks, float[] results, MemorySegment out, long o, long outStride) {
+            int blocks, float[] scales, int scalesOffset, float[] results, MemorySegment out, long o, long outStride) {
         float[] x = a.values;
         float[] dx = a.scales;
         float[] bias = a.biases;
@@ -344,8 +367,8 @@ public final class Q4_0Interleaved {
                 s05 = w0.fma(x5, s05);
                 s15 = w1.fma(x5, s15);
             }
-            FloatVector d0 = scales(p, p0);
-            FloatVector d1 = scales(p, p1);
+            FloatVector d0 = FloatVector.fromArray(F, scales, scalesOffset + b * GROUP);
+            FloatVector d1 = FloatVector.fromArray(F, scales, scalesOffset + (blocks + b) * GROUP);
             float dx0 = dx[b], m0 = bias[b];
             float dx1 = dx[blocks + b], m1 = bias[blocks + b];
             float dx2 = dx[2 * blocks + b], m2 = bias[2 * blocks + b];
@@ -382,7 +405,7 @@ public final class Q4_0Interleaved {
 
     /** One group from {@code pOffset} against six tokens, as {@link #tokens6Groups2}. */
     static void tokens6Group(MemorySegment p, long pOffset, ActivationFloats a, int n, int blocks,
-            float[] results, MemorySegment out, long o, long outStride) {
+            float[] scales, int scalesOffset, float[] results, MemorySegment out, long o, long outStride) {
         float[] x = a.values;
         float[] dx = a.scales;
         float[] bias = a.biases;
@@ -403,7 +426,7 @@ public final class Q4_0Interleaved {
                 s4 = hi.fma(FloatVector.broadcast(F, x[4 * n + h]), lo.fma(FloatVector.broadcast(F, x[4 * n + i]), s4));
                 s5 = hi.fma(FloatVector.broadcast(F, x[5 * n + h]), lo.fma(FloatVector.broadcast(F, x[5 * n + i]), s5));
             }
-            FloatVector d0 = scales(p, p0);
+            FloatVector d0 = FloatVector.fromArray(F, scales, scalesOffset + b * GROUP);
             a0 = s0.sub(bias[b]).fma(d0.mul(dx[b]), a0);
             a1 = s1.sub(bias[blocks + b]).fma(d0.mul(dx[blocks + b]), a1);
             a2 = s2.sub(bias[2 * blocks + b]).fma(d0.mul(dx[2 * blocks + b]), a2);
