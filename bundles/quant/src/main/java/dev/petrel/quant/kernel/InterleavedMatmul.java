@@ -19,11 +19,9 @@ final class InterleavedMatmul {
     /** Groups a one-token pass covers, in both formats. */
     static final int GROUPS_PER_PASS = 4;
     /**
-     * Blocks per call of Q4_0's one-token integer pass. With a whole row per call, and the
-     * float pass storing straight into the output, about one benchmark process in eight
-     * decoded at a quarter of its speed from start to end (4 of 31 runs; the JIT's compile log
-     * showed nothing that set those runs apart, so the cause is not pinned down). With a few
-     * blocks per call and the float pass writing to an array, 12 runs of 12 were normal.
+     * Blocks per call of Q4_0's one-token integer pass. Chosen against the rare slow decoding
+     * that {@code Q4_0Interleaved.token1Groups4Sums} describes, which it only made rarer (the
+     * cause was the JIT inlining that pass); a call per few blocks costs nothing measurable.
      */
     private static final int SUMS_BLOCKS_PER_CALL = 8;
     /** Tokens a many-token pass serves: a caller that tiles tokens uses multiples of it. */

@@ -221,9 +221,20 @@ public final class Q4_0Interleaved {
      * outgrows what the JIT inlines and the vectors get boxed. (The float half reads the
      * scales from the weights again; copying them aside in the integer pass, while their lines
      * stream in, changed nothing measurable.)
+     *
+     * <p>This method must stay a compilation of its own: its bytecode is kept above the JIT's
+     * {@code FreqInlineSize} (325 bytes; {@code InliningGuardTest} checks it), the argument
+     * check helping. At 313 bytes C2 now and then inlined it into {@code InterleavedMatmul.run},
+     * where together with the other kernels it passed the node limit of one compilation, so its
+     * steps stayed calls with boxed vectors: about one process in six decoded at a quarter of
+     * its speed from start to end, depending on which method the JIT compiled first.
      */
     static void token1Groups4Sums(MemorySegment p, long pOffset, long groupBytes, NibbleActivations a, int from,
             int to) {
+        if (from < 0 || from > to || to > a.scales.length || (long) to * GROUP_BLOCK_BYTES > groupBytes) {
+            throw new IllegalArgumentException("Q4_0 one-token pass: blocks " + from + " to " + to + " of "
+                    + a.scales.length + " in groups of " + groupBytes + " bytes");
+        }
         short[] x = a.pairs;
         short[] bias = a.biases;
         short[] sums = a.blockSums;

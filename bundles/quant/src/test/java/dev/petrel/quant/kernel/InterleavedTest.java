@@ -130,15 +130,7 @@ class InterleavedTest {
                             }
                         }
                     }
-                    float[] out = new float[tokens * rows];
-                    Q4_0Interleaved.matmul(w, packed, 0, rows, x, 0, tokens, out, 0, rows, n);
-                    for (int t = 0; t < tokens; t++) {
-                        for (int r = 0; r < rows; r++) {
-                            float expected = k.dot(w, r * rowBytes, x, t * xBytes, n);
-                            assertEquals(Float.floatToRawIntBits(expected), Float.floatToRawIntBits(out[t * rows + r]),
-                                    "activations " + value + ", row " + r + ", token " + t + " of " + tokens);
-                        }
-                    }
+                    assertQ4_0MatmulEqualsScalarDot(w, packed, rows, x, tokens, n, false, "activations " + value);
                 }
             }
         }
@@ -178,15 +170,29 @@ class InterleavedTest {
                 for (int t = 0; t < tokens; t++) {
                     k.quantizeActivations(Rows.gaussian(random, n, 2), 0, x, t * xBytes, n);
                 }
-                float[] out = new float[tokens * rows];
-                Q4_0Interleaved.matmul(w, packed, 0, rows, x, 0, tokens, out, 0, rows, n);
-                for (int t = 0; t < tokens; t++) {
-                    for (int r = 0; r < rows; r++) {
-                        float expected = k.dot(w, r * rowBytes, x, t * xBytes, n);
-                        assertEquals(Float.floatToIntBits(expected), Float.floatToIntBits(out[t * rows + r]),
-                                "row " + r + ", token " + t + " of " + tokens + ": expected " + expected);
-                    }
-                }
+                assertQ4_0MatmulEqualsScalarDot(w, packed, rows, x, tokens, n, true, "scales of every kind");
+            }
+        }
+    }
+
+    /**
+     * The repacked Q4_0 matmul of all {@code rows} rows against {@code tokens} tokens gives the
+     * scalar reference's dot for each, bit for bit ({@code anyNaN}: every NaN counts as equal).
+     */
+    private static void assertQ4_0MatmulEqualsScalarDot(MemorySegment w, MemorySegment packed, int rows,
+            MemorySegment x, int tokens, int n, boolean anyNaN, String what) {
+        QuantKernel k = QuantKernel.scalar(TensorType.Q4_0);
+        long rowBytes = k.rowBytes(n);
+        long xBytes = k.activationBytes(n);
+        float[] out = new float[tokens * rows];
+        Q4_0Interleaved.matmul(w, packed, 0, rows, x, 0, tokens, out, 0, rows, n);
+        for (int t = 0; t < tokens; t++) {
+            for (int r = 0; r < rows; r++) {
+                float expected = k.dot(w, r * rowBytes, x, t * xBytes, n);
+                float actual = out[t * rows + r];
+                assertEquals(anyNaN ? Float.floatToIntBits(expected) : Float.floatToRawIntBits(expected),
+                        anyNaN ? Float.floatToIntBits(actual) : Float.floatToRawIntBits(actual),
+                        what + ": row " + r + ", token " + t + " of " + tokens + ", expected " + expected);
             }
         }
     }
