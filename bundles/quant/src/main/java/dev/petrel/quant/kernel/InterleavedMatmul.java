@@ -61,7 +61,8 @@ final class InterleavedMatmul {
                 int groups = (int) Math.min(batch, (g1 - r) / group);
                 long pOffset = r / group * groupBytes;
                 long o = outOffset + 4L * (r - firstRow);
-                float[] scales = nibbles && tokens >= TOKENS ? Q4_0Interleaved.widenScales(p, pOffset, groups, blocks) : null;
+                float[] scales = nibbles && tokens >= TOKENS
+                        ? Q4_0Interleaved.widenScales(p, pOffset, groups, blocks) : null;
                 // passes of six tokens; the last one ends at the last token, taking again some
                 // tokens of the pass before (the same results, written twice), which is cheaper
                 // than one-token passes for the rest

@@ -17,9 +17,9 @@ import jdk.incubator.vector.VectorSpecies;
  * rows (one per int lane of the preferred vector), and within a group, block by block, the
  * rows' F16 scales ({@code 2 * GROUP} bytes, as stored in GGUF, so the copy is no larger than
  * the file's bytes: decoding weights is bound by memory, and floats here made every block a
- * tenth larger) followed by their nibble bytes, byte by byte ({@code 16 * GROUP} bytes: byte {@code j} of every row, holding
- * elements {@code j} (low nibble) and {@code j + 16} (high nibble), then byte {@code j + 1},
- * ...). Rows past the last whole group are not repacked.
+ * tenth larger) followed by their nibble bytes, byte by byte ({@code 16 * GROUP} bytes: byte
+ * {@code j} of every row, holding elements {@code j} (low nibble) and {@code j + 16} (high
+ * nibble), then byte {@code j + 1}, ...). Rows past the last whole group are not repacked.
  *
  * <p>A matmul then sums each block's products for all the group's rows at once, in float lanes
  * that hold the exact int sum (see {@link ActivationFloats}), and adds the block to each row's float sum with one lane-wise fused multiply-add,
@@ -158,7 +158,7 @@ public final class Q4_0Interleaved {
         return Simd.halfToFloat(ShortVector.fromMemorySegment(SCALES, p, blockOffset, Simd.LE));
     }
 
-    /** The calling thread's array for {@link #widenScales}: a plain array, so as not to pin this bundle's class loader. */
+    /** The calling thread's array for {@link #widenScales} (plain arrays: see {@link ActivationFloats}). */
     private static final ThreadLocal<float[][]> WIDENED_SCALES = ThreadLocal.withInitial(() -> new float[1][0]);
 
     /**
@@ -312,9 +312,9 @@ public final class Q4_0Interleaved {
     /**
      * Two groups from {@code pOffset} ({@code groupBytes} apart) against the six tokens in
      * {@code a}, into {@code out} ({@code outStride} bytes between tokens), their scales from
-     * {@code scales} ({@link #widenScales}, the first group's from {@code scalesOffset}): each nibble vector
-     * (one load and three conversions for the two nibbles) serves six tokens, each activation
-     * broadcast two groups. The nibbles are multiplied unbiased and the bias taken off at the
+     * {@code scales} ({@link #widenScales}, the first group's from {@code scalesOffset}): each
+     * nibble vector (one load and three conversions for the two nibbles) serves six tokens,
+     * each activation broadcast two groups. The nibbles are multiplied unbiased and the bias taken off at the
      * end of each block, exactly: {@code sum (q - 8) x = sum q x - 8 sum x}. Six tokens by two
      * groups was the fastest shape in a microbenchmark (the 24 sums and totals stay in
      * registers); with four groups the method outgrows what the JIT inlines and the vectors
