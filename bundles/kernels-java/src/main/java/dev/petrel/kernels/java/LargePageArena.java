@@ -24,7 +24,7 @@ import java.util.Optional;
  */
 final class LargePageArena implements Arena {
 
-    /** Blocks smaller than this stay on the plain arena: a huge page would be mostly empty. */
+    /** Blocks smaller than this stay on the plain arena: they cannot hold a whole huge page. */
     static final long MIN_BYTES = 2L << 20;
     private static final long HUGE_PAGE = 2L << 20;
     private static final long SMALL_PAGE = 4096;

@@ -21,7 +21,7 @@ final class InterleavedMatmul {
     /**
      * Blocks per call of Q4_0's one-token integer pass. Chosen against the rare slow decoding
      * that {@code Q4_0Interleaved.token1Groups4Sums} describes, which it only made rarer (the
-     * cause was the JIT inlining that pass); a call per few blocks costs nothing measurable.
+     * cause was the JIT inlining that pass); whole rows per call were not measured again since.
      */
     private static final int SUMS_BLOCKS_PER_CALL = 8;
     /** Tokens a many-token pass serves: a caller that tiles tokens uses multiples of it. */

@@ -262,7 +262,7 @@ public final class Q4_0Interleaved {
     /**
      * The float half of {@link #token1Groups4Sums} for its group {@code g} (0 to 3), from
      * {@code pOffset} (that group's own offset), into {@code results} from {@code g * GROUP}
-     * (the caller copies them out; see {@code InterleavedMatmul.SUMS_BLOCKS_PER_CALL} on why).
+     * (the caller copies the four groups' results out at once).
      * The block sums are exact, and each is added to its row's float sum as the scalar
      * reference does, so every result has its bits.
      */
