@@ -18,12 +18,6 @@ final class InterleavedMatmul {
 
     /** Groups a one-token pass covers, in both formats. */
     static final int GROUPS_PER_PASS = 4;
-    /**
-     * Blocks per call of Q4_0's one-token integer pass. Chosen against the rare slow decoding
-     * that {@code Q4_0Interleaved.token1Groups4Sums} describes, which it only made rarer (the
-     * cause was the JIT inlining that pass); whole rows per call were not measured again since.
-     */
-    private static final int SUMS_BLOCKS_PER_CALL = 8;
     /** Tokens a many-token pass serves: a caller that tiles tokens uses multiples of it. */
     static final int TOKENS = 6;
     /** Repacked bytes a batch covers: they stay in cache while the token steps pass over them. */
@@ -111,10 +105,7 @@ final class InterleavedMatmul {
                     for (int g = 0; g < groups; g += g < passes ? GROUPS_PER_PASS : 1) {
                         long pg = pOffset + g * groupBytes;
                         if (g < passes) {
-                            for (int b = 0; b < blocks; b += SUMS_BLOCKS_PER_CALL) {
-                                Q4_0Interleaved.token1Groups4Sums(p, pg, groupBytes, pairs, b,
-                                        Math.min(blocks, b + SUMS_BLOCKS_PER_CALL));
-                            }
+                            Q4_0Interleaved.token1Groups4Sums(p, pg, groupBytes, pairs, 0, blocks);
                             for (int k = 0; k < GROUPS_PER_PASS; k++) {
                                 Q4_0Interleaved.token1GroupScale(p, pg + k * groupBytes, k, pairs, blocks, passResults);
                             }
