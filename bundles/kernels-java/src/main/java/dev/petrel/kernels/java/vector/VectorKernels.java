@@ -42,14 +42,6 @@ public final class VectorKernels implements OpKernels {
     private static final int PARALLEL_ELEMENTS = 1 << 15;
     /** Weight rows per matmul chunk, at least: enough work to pay for claiming a chunk. */
     private static final int MIN_ROWS_PER_CHUNK = 8;
-    /**
-     * Chunks per thread of a matmul's rows (all of its forms: plain, experts, block-scaled): a
-     * matmul ends when its last chunk does, so on a
-     * machine whose cores are not equally fast at every moment, small chunks shorten the wait
-     * for the slowest one (16 rather than 4 gave 6-11% more decode tokens/s on 2 shared cores);
-     * a chunk of one pass of groups (64 rows of 2048 Q4_0 or Q8_0 weights) still streams 70-140 KB.
-     */
-    private static final int MATMUL_CHUNKS_PER_THREAD = 16;
     /** Bytes of activations a matmul keeps hot while its chunk of weight rows passes over them. */
     private static final long ACTIVATION_TILE_BYTES = 256 * 1024;
     /** Largest cache, keys and values, that attention widens to floats at once by default (64 MiB). */
@@ -153,10 +145,10 @@ public final class VectorKernels implements OpKernels {
         int tile = (int) Math.max(pass, Math.min(tokens, ACTIVATION_TILE_BYTES / activationBytes) / pass * pass);
         // whole passes of groups per chunk, so that only the ends of the range miss the interleaved
         // copy and its widest kernel
-        int rowsPerChunk = matmulRowsPerChunk(outLength, group);
-        pool.run(Math.ceilDiv(outLength, rowsPerChunk), (c, p) -> {
-            int r0 = c * rowsPerChunk;
-            int rows = Math.min(outLength - r0, rowsPerChunk);
+        RowChunks chunks = matmulChunks(outLength, group);
+        pool.run(chunks.count(), (c, p) -> {
+            int r0 = chunks.start(c);
+            int rows = chunks.rows(c);
             long wOffset = (firstWeightRow + r0) * rowBytes;
             for (int t0 = 0; t0 < tokens; t0 += tile) {
                 int count = Math.min(tile, tokens - t0);
@@ -218,9 +210,9 @@ public final class VectorKernels implements OpKernels {
         MemorySegment output = out.data();
         long rowBytes = w.rowBytes();
         long outRowLength = out.dim(0);
-        int rowsPerChunk = matmulRowsPerChunk(outLength, 1);
-        pool.run(Math.ceilDiv(outLength, rowsPerChunk), (c, p) -> {
-            for (int r = c * rowsPerChunk, end = Math.min(outLength, r + rowsPerChunk); r < end; r++) {
+        RowChunks chunks = matmulChunks(outLength, 1);
+        pool.run(chunks.count(), (c, p) -> {
+            for (int r = chunks.start(c), end = r + chunks.rows(c); r < end; r++) {
                 long wOffset = (firstWeightRow + r) * rowBytes;
                 for (int t = 0; t < tokens; t++) {
                     float dot = kernel.dotInVecDotOrder(weights, wOffset, activations, t * activationBytes, n);
@@ -244,11 +236,11 @@ public final class VectorKernels implements OpKernels {
         long rowBytes = w.rowBytes();
         long scaleRow = w.firstPackedRow() + firstWeightRow;
         long outRowLength = out.dim(0);
-        int rowsPerChunk = matmulRowsPerChunk(outLength, 1);
+        RowChunks chunks = matmulChunks(outLength, 1);
         int tile = (int) Math.max(1, Math.min(tokens, ACTIVATION_TILE_BYTES / activationBytes));
-        pool.run(Math.ceilDiv(outLength, rowsPerChunk), (c, p) -> {
-            int r0 = c * rowsPerChunk;
-            int rows = Math.min(outLength - r0, rowsPerChunk);
+        pool.run(chunks.count(), (c, p) -> {
+            int r0 = chunks.start(c);
+            int rows = chunks.rows(c);
             float[] block = workspace.floats(p, 0, rows * tile);
             for (int t0 = 0; t0 < tokens; t0 += tile) {
                 int count = Math.min(tile, tokens - t0);
@@ -584,16 +576,12 @@ public final class VectorKernels implements OpKernels {
 
     /** Items per chunk: about four chunks per thread, at least {@code minimum} items each. */
     private int perChunk(int items, int minimum) {
-        return perChunk(items, minimum, 4);
+        return Math.max(minimum, Math.ceilDiv(items, pool.threads() * 4));
     }
 
-    private int perChunk(int items, int minimum, int chunksPerThread) {
-        return Math.max(minimum, Math.ceilDiv(items, pool.threads() * chunksPerThread));
-    }
-
-    /** Weight rows per chunk of a matmul ({@link #MATMUL_CHUNKS_PER_THREAD}), a multiple of {@code multiple}. */
-    private int matmulRowsPerChunk(int rows, int multiple) {
-        return Math.ceilDiv(perChunk(rows, MIN_ROWS_PER_CHUNK, MATMUL_CHUNKS_PER_THREAD), multiple) * multiple;
+    /** A matmul's weight rows in chunks ({@link RowChunks}), multiples of {@code multiple} rows. */
+    private RowChunks matmulChunks(int rows, int multiple) {
+        return RowChunks.guided(rows, pool.threads(), multiple, MIN_ROWS_PER_CHUNK);
     }
 
     private int chunks(int items, int minimum) {
