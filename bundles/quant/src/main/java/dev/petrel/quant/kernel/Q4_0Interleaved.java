@@ -24,11 +24,11 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>The nibbles come first, without the scales between blocks, so that the one-token pass
  * reads them at offsets that grow by the same step from a row's first block to its last: one
- * loop over all the row's steps, whose bounds checks the JIT sets up once before the loop.
- * With the scales between blocks each block was a loop of its own, and the compiled code set
- * up the checks of the four streams again at every block (some 25 scalar instructions a
- * stream). One thread on weights in cache: 13.6-14.0 GB/s for the old integer pass, 15.1-16.1
- * for this one; decoding from memory, where the pass waits on memory, 1-6% faster.
+ * loop over all the row's steps, in which each load's bounds check is a compare. With the
+ * scales between blocks each block was a loop of its own, and the compiled code set up the
+ * checks of the four streams again at every block (some 25 scalar instructions a stream).
+ * One thread on weights in cache: 13.6-14.0 GB/s for the old integer pass, 15.1-16.1 for this
+ * one; decoding from memory, where the pass waits on memory, 1-6% faster.
  *
  * <p>A matmul then sums each block's products for all the group's rows at once, in float lanes
  * that hold the exact int sum (see {@link ActivationFloats}), and adds the block to each row's float sum with one lane-wise fused multiply-add,
@@ -242,14 +242,15 @@ public final class Q4_0Interleaved {
      * for {@link #token1GroupScale} to scale and add.
      *
      * <p>One loop runs over all the steps, a block ending every {@link #STEPS_PER_BLOCK}: every
-     * weight offset grows by the same step, so the JIT checks the four streams' bounds once
-     * before the loop (see the class comment).
+     * weight offset grows by the same step, so nothing about the four streams' bounds checks
+     * is set up again at each block (see the class comment).
      *
      * <p>Four groups are read in lockstep because that is how the weights stream fastest from
      * memory when decoding: on two cores, plain reads of this layout (no arithmetic) ran at
      * about 20 GB/s with four concurrent streams and 16 with two, and the kernel went from
      * 13.7-15.7 to 16.6-19.6 GB/s. The float half lives in its own method: with it, the pass
-     * outgrows what the JIT inlines and the vectors get boxed.
+     * outgrows what the JIT inlines and the vectors get boxed. (The float half fetches the
+     * scales from their own region; copying them aside here, block by block, changed nothing.)
      *
      * <p>This method must stay a compilation of its own: its bytecode is kept above the JIT's
      * {@code FreqInlineSize} (325 bytes; {@code InliningGuardTest} checks it), the argument
