@@ -15,9 +15,12 @@ import jdk.incubator.vector.VectorSpecies;
  * every row: {@code 2 * GROUP} short lanes), so each activation vector here holds two values:
  * for byte pair {@code j = 2i} of block {@code b}, from {@code (b * 8 + i) * 2 * L} ({@code L}
  * short lanes): {@code x[j]} in the first {@code GROUP} lanes and {@code x[j + 1]} in the rest
- * (the low nibbles' partners), then {@code x[j + 16]} and {@code x[j + 17]} likewise (the high
- * nibbles'). {@link #biases} holds, per block, {@code -8 * sum x} in the first {@code GROUP}
- * lanes and 0 in the rest: the nibbles are multiplied unbiased and the bias is the sums' start.
+ * (the low nibbles' partners), then {@code x[j + 16] - 16 x[j]} and {@code x[j + 17] - 16 x[j + 1]}
+ * likewise (the high nibbles' partners, less sixteen times the low ones': the kernel multiplies
+ * the whole byte by the low partner, see {@code Q4_0Interleaved.step}; at most 127 + 16 * 127
+ * in magnitude, a short). {@link #biases} holds, per block, {@code -8 * sum x} in the first
+ * {@code GROUP} lanes and 0 in the rest: the nibbles are multiplied unbiased and the bias is
+ * the sums' start.
  *
  * <p>Sums wrap modulo 2^16, which is exact here: a block's true sum, {@code sum (q - 8) x}, is at
  * most {@code 32 * 8 * 127 = 32512} in magnitude because Q8_0 activations lie in [-127, 127], so
@@ -100,8 +103,8 @@ final class NibbleActivations {
                 int o = base + i * 4 * GROUP;
                 ShortVector.broadcast(HALF, q[2 * i]).intoArray(pairs, o);
                 ShortVector.broadcast(HALF, q[2 * i + 1]).intoArray(pairs, o + GROUP);
-                ShortVector.broadcast(HALF, q[16 + 2 * i]).intoArray(pairs, o + 2 * GROUP);
-                ShortVector.broadcast(HALF, q[17 + 2 * i]).intoArray(pairs, o + 3 * GROUP);
+                ShortVector.broadcast(HALF, (short) (q[16 + 2 * i] - 16 * q[2 * i])).intoArray(pairs, o + 2 * GROUP);
+                ShortVector.broadcast(HALF, (short) (q[17 + 2 * i] - 16 * q[2 * i + 1])).intoArray(pairs, o + 3 * GROUP);
             }
         }
         exactness[0] = exact;
