@@ -24,9 +24,9 @@ import java.util.Optional;
  */
 final class LargePageArena implements Arena {
 
-    /** Blocks smaller than this stay on the plain arena: they cannot hold a whole huge page. */
-    static final long MIN_BYTES = 2L << 20;
     private static final long HUGE_PAGE = 2L << 20;
+    /** Blocks smaller than this stay on the plain arena: they cannot hold a whole huge page. */
+    static final long MIN_BYTES = HUGE_PAGE;
     private static final long SMALL_PAGE = 4096;
     private static final int PROT_READ_WRITE = 0x1 | 0x2;
     private static final int MAP_PRIVATE_ANONYMOUS = 0x02 | 0x20;

@@ -239,10 +239,11 @@ public final class Q4_0Interleaved {
     }
 
     /**
-     * The integer half of a one-token pass over four groups from {@code pOffset} ({@code groupBytes}
-     * apart), blocks {@code from ..< to}, in 16-bit lanes (see {@link NibbleActivations}): each step multiplies two nibble
-     * bytes of every row of a group, one 16-bit multiply for the low nibbles and one for the
-     * high, and each activation vector serves the four groups. Each block's sums go to
+     * The integer half of a one-token pass over the first {@code blocks} blocks of four groups
+     * from {@code pOffset} ({@code groupBytes} apart), in 16-bit lanes (see
+     * {@link NibbleActivations}): each step multiplies two nibble bytes of every row of a group,
+     * one 16-bit multiply for the whole bytes and one for their high nibbles (see {@link #step}),
+     * and each activation vector serves the four groups. Each block's sums go to
      * {@code a.blockSums} (block {@code b}, group {@code g} from {@code (4 * b + g) * 2 * GROUP}),
      * for {@link #token1GroupScale} to scale and add.
      *
@@ -264,18 +265,17 @@ public final class Q4_0Interleaved {
      * steps stayed calls with boxed vectors: about one process in six decoded at a quarter of
      * its speed from start to end, depending on which method the JIT compiled first.
      */
-    static void token1Groups4Sums(MemorySegment p, long pOffset, long groupBytes, NibbleActivations a, int from,
-            int to) {
-        if (from < 0 || from > to || to > a.scales.length || (long) to * GROUP_BLOCK_BYTES > groupBytes) {
-            throw new IllegalArgumentException("Q4_0 one-token pass: blocks " + from + " to " + to + " of "
-                    + a.scales.length + " in groups of " + groupBytes + " bytes");
+    static void token1Groups4Sums(MemorySegment p, long pOffset, long groupBytes, NibbleActivations a, int blocks) {
+        if (blocks < 0 || blocks > a.scales.length || (long) blocks * GROUP_BLOCK_BYTES > groupBytes) {
+            throw new IllegalArgumentException("Q4_0 one-token pass: " + blocks + " blocks, activations of "
+                    + a.scales.length + ", groups of " + groupBytes + " bytes");
         }
         short[] x = a.pairs;
         short[] bias = a.biases;
         short[] sums = a.blockSums;
         long p0 = pOffset, p1 = p0 + groupBytes, p2 = p1 + groupBytes, p3 = p2 + groupBytes;
         ShortVector zero = ShortVector.zero(S), s0 = zero, s1 = zero, s2 = zero, s3 = zero;
-        for (int i = from * STEPS_PER_BLOCK, end = to * STEPS_PER_BLOCK; i < end; i++) {
+        for (int i = 0, end = blocks * STEPS_PER_BLOCK; i < end; i++) {
             ShortVector xl = ShortVector.fromArray(S, x, i * PAIR_SHORTS_PER_STEP);
             ShortVector xh = ShortVector.fromArray(S, x, i * PAIR_SHORTS_PER_STEP + 2 * GROUP);
             long o = (long) i * 2 * GROUP;

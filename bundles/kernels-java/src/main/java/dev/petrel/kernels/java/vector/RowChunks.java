@@ -12,7 +12,7 @@ import java.util.Arrays;
  */
 final class RowChunks {
 
-    /** Each chunk takes this fraction of the rows left, divided by the thread count. */
+    /** Each chunk takes the rows left divided by this many times the thread count. */
     private static final int SHARE_DIVISOR = 2;
 
     private final int[] starts;
