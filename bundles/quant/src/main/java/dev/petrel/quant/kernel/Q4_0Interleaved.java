@@ -23,12 +23,11 @@ import jdk.incubator.vector.VectorSpecies;
  * are not repacked.
  *
  * <p>The nibbles come first, without the scales between blocks, so that the one-token pass
- * reads them at offsets that grow by the same step from a row's first block to its last: one
- * loop over all the row's steps, in which each load's bounds check is a compare. With the
- * scales between blocks each block was a loop of its own, and the compiled code set up the
- * checks of the four streams again at every block (some 25 scalar instructions a stream).
- * One thread on weights in cache: 13.6-14.0 GB/s for the old integer pass, 15.1-16.1 for this
- * one; decoding from memory, where the pass waits on memory, 1-6% faster.
+ * reads them at offsets that grow by the same step from a row's first block to its last. With
+ * the scales between blocks the compiled code set up the bounds checks of the four streams
+ * again at every block (some 25 scalar instructions a stream). One thread on weights in cache:
+ * 13.6-14.0 GB/s for the old integer pass, 15.1-16.1 for this one; decoding from memory, where
+ * the pass waits on memory, 1-6% faster.
  *
  * <p>A matmul then sums each block's products for all the group's rows at once, in float lanes
  * that hold the exact int sum (see {@link ActivationFloats}), and adds the block to each row's float sum with one lane-wise fused multiply-add,
@@ -247,9 +246,12 @@ public final class Q4_0Interleaved {
      * {@code a.blockSums} (block {@code b}, group {@code g} from {@code (4 * b + g) * 2 * GROUP}),
      * for {@link #token1GroupScale} to scale and add.
      *
-     * <p>One loop runs over all the steps, a block ending every {@link #STEPS_PER_BLOCK}: every
-     * weight offset grows by the same step, so nothing about the four streams' bounds checks
-     * is set up again at each block (see the class comment).
+     * <p>A loop over the blocks around a loop of the block's {@link #STEPS_PER_BLOCK} steps: in
+     * the compiled code the inner loop is the steps alone (a compare per load for its bounds
+     * check), the segment's liveness check is made once before the loops and the block's end
+     * is the outer loop's. A single loop over all the steps, a block ending every eighth,
+     * compiled to a step that re-read the segment's state and tested for the block's end each
+     * time; from memory it decoded the model's matmul shapes 2-8% slower (six alternated runs).
      *
      * <p>Four groups are read in lockstep because that is how the weights stream fastest from
      * memory when decoding: on two cores, plain reads of this layout (no arithmetic) ran at
@@ -274,28 +276,25 @@ public final class Q4_0Interleaved {
         short[] bias = a.biases;
         short[] sums = a.blockSums;
         long p0 = pOffset, p1 = p0 + groupBytes, p2 = p1 + groupBytes, p3 = p2 + groupBytes;
-        ShortVector zero = ShortVector.zero(S), s0 = zero, s1 = zero, s2 = zero, s3 = zero;
-        for (int i = 0, end = blocks * STEPS_PER_BLOCK; i < end; i++) {
-            ShortVector xl = ShortVector.fromArray(S, x, i * PAIR_SHORTS_PER_STEP);
-            ShortVector xh = ShortVector.fromArray(S, x, i * PAIR_SHORTS_PER_STEP + 2 * GROUP);
-            long o = (long) i * 2 * GROUP;
-            s0 = step(bytePairs(p, p0 + o), xl, xh, s0);
-            s1 = step(bytePairs(p, p1 + o), xl, xh, s1);
-            s2 = step(bytePairs(p, p2 + o), xl, xh, s2);
-            s3 = step(bytePairs(p, p3 + o), xl, xh, s3);
-            if (i % STEPS_PER_BLOCK == STEPS_PER_BLOCK - 1) { // the block's last step
-                int b = i / STEPS_PER_BLOCK;
-                ShortVector start = ShortVector.fromArray(S, bias, b * 2 * GROUP);
-                int at = b * 8 * GROUP;
-                s0.add(start).intoArray(sums, at);
-                s1.add(start).intoArray(sums, at + 2 * GROUP);
-                s2.add(start).intoArray(sums, at + 4 * GROUP);
-                s3.add(start).intoArray(sums, at + 6 * GROUP);
-                s0 = zero;
-                s1 = zero;
-                s2 = zero;
-                s3 = zero;
+        ShortVector zero = ShortVector.zero(S);
+        for (int b = 0; b < blocks; b++) {
+            ShortVector s0 = zero, s1 = zero, s2 = zero, s3 = zero;
+            for (int k = 0; k < STEPS_PER_BLOCK; k++) {
+                int i = b * STEPS_PER_BLOCK + k;
+                ShortVector xl = ShortVector.fromArray(S, x, i * PAIR_SHORTS_PER_STEP);
+                ShortVector xh = ShortVector.fromArray(S, x, i * PAIR_SHORTS_PER_STEP + 2 * GROUP);
+                long o = (long) i * 2 * GROUP;
+                s0 = step(bytePairs(p, p0 + o), xl, xh, s0);
+                s1 = step(bytePairs(p, p1 + o), xl, xh, s1);
+                s2 = step(bytePairs(p, p2 + o), xl, xh, s2);
+                s3 = step(bytePairs(p, p3 + o), xl, xh, s3);
             }
+            ShortVector start = ShortVector.fromArray(S, bias, b * 2 * GROUP);
+            int at = b * 8 * GROUP;
+            s0.add(start).intoArray(sums, at);
+            s1.add(start).intoArray(sums, at + 2 * GROUP);
+            s2.add(start).intoArray(sums, at + 4 * GROUP);
+            s3.add(start).intoArray(sums, at + 6 * GROUP);
         }
     }
 
