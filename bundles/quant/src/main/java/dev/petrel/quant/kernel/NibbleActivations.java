@@ -82,9 +82,17 @@ final class NibbleActivations {
         } else if (LAST_TOKEN.same(x, offset, sourceBytes)) {
             return new NibbleActivations(arrays, exactness[0]); // the other chunks of the same matmul
         }
-        short[] pairs = (short[]) arrays[0];
-        short[] biases = (short[]) arrays[1];
-        float[] scales = (float[]) arrays[2];
+        boolean exact = layOut(x, offset, blocks, (short[]) arrays[0], (short[]) arrays[1], (float[]) arrays[2]);
+        exactness[0] = exact;
+        LAST_TOKEN.record(x, offset, sourceBytes);
+        return new NibbleActivations(arrays, exact);
+    }
+
+    /**
+     * Lays out {@code blocks} Q8_0 blocks from {@code offset} of {@code x} into {@code pairs},
+     * {@code biases} and {@code scales} (see the class comment); false when a value is -128.
+     */
+    static boolean layOut(MemorySegment x, long offset, int blocks, short[] pairs, short[] biases, float[] scales) {
         byte[] q = new byte[Q8_0Kernel.BLOCK];
         boolean exact = true;
         for (int b = 0; b < blocks; b++) {
@@ -107,8 +115,6 @@ final class NibbleActivations {
                 ShortVector.broadcast(HALF, (short) (q[17 + 2 * i] - 16 * q[2 * i + 1])).intoArray(pairs, o + 3 * GROUP);
             }
         }
-        exactness[0] = exact;
-        LAST_TOKEN.record(x, offset, sourceBytes);
-        return new NibbleActivations(arrays, exact);
+        return exact;
     }
 }
