@@ -105,10 +105,7 @@ final class InterleavedMatmul {
                     for (int g = 0; g < groups; g += g < passes ? GROUPS_PER_PASS : 1) {
                         long pg = pOffset + g * groupBytes;
                         if (g < passes) {
-                            Q4_0Interleaved.token1Groups4Sums(p, pg, groupBytes, pairs, blocks);
-                            for (int k = 0; k < GROUPS_PER_PASS; k++) {
-                                Q4_0Interleaved.token1GroupScale(p, pg + k * groupBytes, k, pairs, blocks, passResults);
-                            }
+                            Q4_0Interleaved.token1Groups4(p, pg, groupBytes, pairs, blocks, passResults);
                             MemorySegment.copy(passResults, 0, out, Simd.FLOAT_LE, ot + 4L * group * g, passResults.length);
                         } else {
                             Q4_0Interleaved.token1Group(p, pg, pairs, blocks, results, out, ot + 4L * group * g);

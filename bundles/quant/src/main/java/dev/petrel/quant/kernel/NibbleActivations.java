@@ -44,7 +44,7 @@ final class NibbleActivations {
     static final int PAIR_SHORTS_PER_BLOCK = 8 * 2 * 2 * GROUP;
 
     private static final ThreadLocal<Object[]> PER_THREAD = ThreadLocal.withInitial(
-            () -> new Object[] {new short[0], new short[0], new float[0], new boolean[1], new short[0]});
+            () -> new Object[] {new short[0], new short[0], new float[0], new boolean[1]});
     /** The token the calling thread's arrays hold. */
     private static final LastSource LAST_TOKEN = new LastSource();
 
@@ -56,15 +56,12 @@ final class NibbleActivations {
     final float[] scales;
     /** False when a block holds -128 and a 16-bit sum could overflow. */
     final boolean exact;
-    /** Room for the 16-bit block sums of a four-group pass (see {@link Q4_0Interleaved#token1Groups4Sums}). */
-    final short[] blockSums;
 
     private NibbleActivations(Object[] arrays, boolean exact) {
         this.pairs = (short[]) arrays[0];
         this.biases = (short[]) arrays[1];
         this.scales = (float[]) arrays[2];
         this.exact = exact;
-        this.blockSums = (short[]) arrays[4];
     }
 
     /** The calling thread's arrays filled from the Q8_0 row of {@code n} values at {@code offset}. */
@@ -77,7 +74,6 @@ final class NibbleActivations {
             arrays[0] = new short[blocks * PAIR_SHORTS_PER_BLOCK];
             arrays[1] = new short[blocks * 2 * GROUP];
             arrays[2] = new float[blocks];
-            arrays[4] = new short[blocks * 4 * 2 * GROUP];
             LAST_TOKEN.forget();
         } else if (LAST_TOKEN.same(x, offset, sourceBytes)) {
             return new NibbleActivations(arrays, exactness[0]); // the other chunks of the same matmul

@@ -100,7 +100,10 @@ public final class Q4_0Interleaved {
 
     /**
      * Repacks the whole groups of {@code rows} Q4_0 rows of {@code n} elements (GGUF layout,
-     * from byte {@code srcOffset} of {@code src}) into new memory of {@code arena}.
+     * from byte {@code srcOffset} of {@code src}) into new memory of {@code arena}; null, and
+     * nothing allocated, when a block's scale is infinite or NaN: the one-token pass widens
+     * scales without those cases (see {@link #token1Groups4}), so such a weight, which only a
+     * broken file holds, stays with the plain kernel, whose results it then has.
      *
      * @throws UnsupportedOperationException when {@link #supported()} is false
      */
@@ -109,7 +112,19 @@ public final class Q4_0Interleaved {
         if (!supported()) {
             throw new UnsupportedOperationException("Q4_0 repacking needs vectors of at least 256 bits");
         }
-        return pack(src, srcOffset, rows, n, arena);
+        return finiteScales(src, srcOffset, rows / GROUP * GROUP, n) ? pack(src, srcOffset, rows, n, arena) : null;
+    }
+
+    /** Whether every block scale of the {@code rows} rows is finite (an F16 exponent below 31). */
+    private static boolean finiteScales(MemorySegment src, long srcOffset, long rows, int n) {
+        long blocks = rows * (n / BLOCK);
+        for (long b = 0; b < blocks; b++) {
+            short half = src.get(Simd.SHORT_LE, srcOffset + b * Q4_0Kernel.BLOCK_BYTES);
+            if ((half & 0x7C00) == 0x7C00) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static MemorySegment pack(MemorySegment src, long srcOffset, long rows, int n, Arena arena) {
@@ -238,45 +253,54 @@ public final class Q4_0Interleaved {
     }
 
     /**
-     * The integer half of a one-token pass over the first {@code blocks} blocks of four groups
-     * from {@code pOffset} ({@code groupBytes} apart), in 16-bit lanes (see
-     * {@link NibbleActivations}): each step multiplies two nibble bytes of every row of a group,
-     * one 16-bit multiply for the whole bytes and one for their high nibbles (see {@link #step}),
-     * and each activation vector serves the four groups. Each block's sums go to
-     * {@code a.blockSums} (block {@code b}, group {@code g} from {@code (4 * b + g) * 2 * GROUP}),
-     * for {@link #token1GroupScale} to scale and add.
+     * One token against four groups from {@code pOffset} ({@code groupBytes} apart), their
+     * results into {@code results} from 0 (group {@code g}'s from {@code g * GROUP}).
+     *
+     * <p>Each block is summed in 16-bit lanes (see {@link NibbleActivations}): each step
+     * multiplies two nibble bytes of every row of a group, one 16-bit multiply for the whole
+     * bytes and one for their high nibbles (see {@link #step}), and each activation vector serves
+     * the four groups. At the block's end each group's halves are added and widened to floats
+     * and added to the row's float sum, {@code sum = fma(isum, d_w * d_x, sum)}, as the scalar
+     * reference does: every result has its bits.
      *
      * <p>A loop over the blocks around a loop of the block's {@link #STEPS_PER_BLOCK} steps: in
      * the compiled code the inner loop is the steps alone (a compare per load for its bounds
-     * check), the segment's liveness check is made once before the loops and the block's end
-     * is the outer loop's. A single loop over all the steps, a block ending every eighth,
-     * compiled to a step that re-read the segment's state and tested for the block's end each
-     * time; from memory it decoded the model's matmul shapes 2-8% slower (six alternated runs).
+     * check) and the segment's liveness check is made once before the loops. A single loop over
+     * all the steps, a block ending every eighth, compiled to a step that re-read the segment's
+     * state and tested for the block's end each time (2-8% slower from memory).
+     *
+     * <p>The float work is written out here with the Vector API's own methods alone, which the
+     * JIT always inlines. Through a helper of ours, however small, C2 stopped inlining after the
+     * first group (the method is large) and boxed the vectors: 12-14 GB/s. Done apart, in a
+     * second pass over block sums stored by this one, it cost a fifth of the pass's time (the
+     * model's decode matmuls from memory, 20.2 GB/s apart against 22.0 here). The scales are
+     * widened without the infinity and NaN cases ({@link #repack} keeps weights that hold them
+     * out of this layout): an F16 value's bits moved into a float's places, times 2^112, is
+     * the value exactly, subnormals included.
      *
      * <p>Four groups are read in lockstep because that is how the weights stream fastest from
      * memory when decoding: on two cores, plain reads of this layout (no arithmetic) ran at
-     * about 20 GB/s with four concurrent streams and 16 with two, and the kernel went from
-     * 13.7-15.7 to 16.6-19.6 GB/s. The float half lives in its own method: with it, the pass
-     * outgrows what the JIT inlines and the vectors get boxed. (The float half fetches the
-     * scales from their own region; copying them aside here, block by block, changed nothing.)
+     * about 20 GB/s with four concurrent streams and 16 with two.
      *
      * <p>This method must stay a compilation of its own: its bytecode is kept above the JIT's
-     * {@code FreqInlineSize} (325 bytes; {@code InliningGuardTest} checks it), the argument
-     * check helping. At 313 bytes C2 now and then inlined it into {@code InterleavedMatmul.run},
-     * where together with the other kernels it passed the node limit of one compilation, so its
-     * steps stayed calls with boxed vectors: about one process in six decoded at a quarter of
-     * its speed from start to end, depending on which method the JIT compiled first.
+     * {@code FreqInlineSize} (325 bytes; {@code InliningGuardTest} checks it). A kernel inlined
+     * into {@code InterleavedMatmul.run} passed, together with the other kernels, the node limit
+     * of one compilation, so its steps stayed calls with boxed vectors: a process decoded at a
+     * quarter of its speed from start to end, depending on which method the JIT compiled first.
      */
-    static void token1Groups4Sums(MemorySegment p, long pOffset, long groupBytes, NibbleActivations a, int blocks) {
+    static void token1Groups4(MemorySegment p, long pOffset, long groupBytes, NibbleActivations a, int blocks,
+            float[] results) {
         if (blocks < 0 || blocks > a.scales.length || (long) blocks * GROUP_BLOCK_BYTES > groupBytes) {
             throw new IllegalArgumentException("Q4_0 one-token pass: " + blocks + " blocks, activations of "
                     + a.scales.length + ", groups of " + groupBytes + " bytes");
         }
         short[] x = a.pairs;
         short[] bias = a.biases;
-        short[] sums = a.blockSums;
+        float[] dx = a.scales;
         long p0 = pOffset, p1 = p0 + groupBytes, p2 = p1 + groupBytes, p3 = p2 + groupBytes;
+        long d0 = scalesAt(p0, blocks), d1 = scalesAt(p1, blocks), d2 = scalesAt(p2, blocks), d3 = scalesAt(p3, blocks);
         ShortVector zero = ShortVector.zero(S);
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
         for (int b = 0; b < blocks; b++) {
             ShortVector s0 = zero, s1 = zero, s2 = zero, s3 = zero;
             for (int k = 0; k < STEPS_PER_BLOCK; k++) {
@@ -290,35 +314,36 @@ public final class Q4_0Interleaved {
                 s3 = step(bytePairs(p, p3 + o), xl, xh, s3);
             }
             ShortVector start = ShortVector.fromArray(S, bias, b * 2 * GROUP);
-            int at = b * 8 * GROUP;
-            s0.add(start).intoArray(sums, at);
-            s1.add(start).intoArray(sums, at + 2 * GROUP);
-            s2.add(start).intoArray(sums, at + 4 * GROUP);
-            s3.add(start).intoArray(sums, at + 6 * GROUP);
+            float d = dx[b];
+            long at = (long) b * SCALES_BYTES;
+            s0 = s0.add(start);
+            s1 = s1.add(start);
+            s2 = s2.add(start);
+            s3 = s3.add(start);
+            a0 = ((FloatVector) s0.add(s0.rearrange(SWAP_HALVES)).convertShape(VectorOperators.S2F, F, 0)).fma(
+                    ((IntVector) ShortVector.fromMemorySegment(SCALES, p, d0 + at, Simd.LE)
+                            .convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 13)
+                            .and(0x8FFF_E000).reinterpretAsFloats().mul(0x1p112f).mul(d), a0);
+            a1 = ((FloatVector) s1.add(s1.rearrange(SWAP_HALVES)).convertShape(VectorOperators.S2F, F, 0)).fma(
+                    ((IntVector) ShortVector.fromMemorySegment(SCALES, p, d1 + at, Simd.LE)
+                            .convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 13)
+                            .and(0x8FFF_E000).reinterpretAsFloats().mul(0x1p112f).mul(d), a1);
+            a2 = ((FloatVector) s2.add(s2.rearrange(SWAP_HALVES)).convertShape(VectorOperators.S2F, F, 0)).fma(
+                    ((IntVector) ShortVector.fromMemorySegment(SCALES, p, d2 + at, Simd.LE)
+                            .convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 13)
+                            .and(0x8FFF_E000).reinterpretAsFloats().mul(0x1p112f).mul(d), a2);
+            a3 = ((FloatVector) s3.add(s3.rearrange(SWAP_HALVES)).convertShape(VectorOperators.S2F, F, 0)).fma(
+                    ((IntVector) ShortVector.fromMemorySegment(SCALES, p, d3 + at, Simd.LE)
+                            .convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 13)
+                            .and(0x8FFF_E000).reinterpretAsFloats().mul(0x1p112f).mul(d), a3);
         }
+        a0.intoArray(results, 0);
+        a1.intoArray(results, GROUP);
+        a2.intoArray(results, 2 * GROUP);
+        a3.intoArray(results, 3 * GROUP);
     }
 
-    /**
-     * The float half of {@link #token1Groups4Sums} for its group {@code g} (0 to 3), from
-     * {@code pOffset} (that group's own offset), into {@code results} from {@code g * GROUP}
-     * (the caller copies the four groups' results out at once).
-     * The block sums are exact, and each is added to its row's float sum as the scalar
-     * reference does, so every result has its bits.
-     */
-    static void token1GroupScale(MemorySegment p, long pOffset, int g, NibbleActivations a, int blocks,
-            float[] results) {
-        short[] sums = a.blockSums;
-        float[] dx = a.scales;
-        long scales = scalesAt(pOffset, blocks);
-        FloatVector a0 = FloatVector.zero(F);
-        for (int b = 0; b < blocks; b++) {
-            ShortVector s0 = ShortVector.fromArray(S, sums, b * 8 * GROUP + g * 2 * GROUP);
-            a0 = blockSums(s0).fma(scales(p, scales + (long) b * SCALES_BYTES).mul(dx[b]), a0);
-        }
-        a0.intoArray(results, g * GROUP);
-    }
-
-    /** One group from {@code pOffset} against one token, as {@link #token1Groups4Sums} and {@link #token1GroupScale}. */
+    /** One group from {@code pOffset} against one token, as {@link #token1Groups4} (its scales may be any F16). */
     static void token1Group(MemorySegment p, long pOffset, NibbleActivations a, int blocks, float[] results,
             MemorySegment out, long o) {
         short[] x = a.pairs;

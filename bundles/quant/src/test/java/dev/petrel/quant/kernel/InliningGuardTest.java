@@ -18,14 +18,14 @@ import org.junit.jupiter.params.provider.CsvSource;
  * (a hot call site takes callees of at most {@code FreqInlineSize}, 325 bytes of bytecode).
  * Inlined into {@code InterleavedMatmul.run}, a kernel shares that method's node budget with
  * the others, and past it its inner steps stay calls that box their vectors: decoding then
- * ran at a quarter of its speed in some processes (see {@code Q4_0Interleaved.token1Groups4Sums}).
+ * ran at a quarter of its speed in some processes (see {@code Q4_0Interleaved.token1Groups4}).
  */
 class InliningGuardTest {
 
     private static final int FREQ_INLINE_SIZE = 325;
 
     @ParameterizedTest
-    @CsvSource({"Q4_0Interleaved, token1Groups4Sums", "Q4_0Interleaved, tokens6Groups2",
+    @CsvSource({"Q4_0Interleaved, token1Groups4", "Q4_0Interleaved, tokens6Groups2",
             "Q4_0Interleaved, tokens6Group", "Q8_0Interleaved, token1Groups4", "Q8_0Interleaved, tokens6Groups2",
             "Q8_0Interleaved, tokens6Group"})
     void kernel_isTooLargeToInline(String className, String method) throws IOException {
