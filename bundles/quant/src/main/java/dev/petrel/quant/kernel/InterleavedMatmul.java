@@ -50,7 +50,8 @@ final class InterleavedMatmul {
             int blocks = n / Q8_0Kernel.BLOCK;
             int batch = (int) Math.max(GROUPS_PER_PASS,
                     BATCH_BYTES / Math.max(1, groupBytes) / GROUPS_PER_PASS * GROUPS_PER_PASS);
-            ActivationFloats a = ActivationFloats.of(TOKENS, n);
+            // float activations serve every pass but Q4_0's one-token ones (NibbleActivations)
+            ActivationFloats a = nibbles && tokens < TOKENS ? null : ActivationFloats.of(TOKENS, n);
             for (long r = g0; r < g1; r += (long) batch * group) {
                 int groups = (int) Math.min(batch, (g1 - r) / group);
                 long pOffset = r / group * groupBytes;

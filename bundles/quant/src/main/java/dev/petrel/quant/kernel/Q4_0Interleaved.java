@@ -267,13 +267,14 @@ public final class Q4_0Interleaved {
      * the compiled code the inner loop is the steps alone (a compare per load for its bounds
      * check) and the segment's liveness check is made once before the loops. A single loop over
      * all the steps, a block ending every eighth, compiled to a step that re-read the segment's
-     * state and tested for the block's end each time (2-8% slower from memory).
+     * state and tested for the block's end each time (2-8% slower from memory, in five of six
+     * alternated runs; 1.8% in the sixth).
      *
      * <p>The float work is written out here with the Vector API's own methods alone, which the
      * JIT always inlines. Through a helper of ours, however small, C2 stopped inlining after the
      * first group (the method is large) and boxed the vectors: 12-14 GB/s. Done apart, in a
-     * second pass over block sums stored by this one, it cost a fifth of the pass's time (the
-     * model's decode matmuls from memory, 20.2 GB/s apart against 22.0 here). The scales are
+     * second pass over block sums stored by this one, the pass was 9% slower (the model's
+     * decode matmuls from memory, 20.2 GB/s apart against 22.0 here). The scales are
      * widened without the infinity and NaN cases ({@link #repack} keeps weights that hold them
      * out of this layout): an F16 value's bits moved into a float's places, times 2^112, is
      * the value exactly, subnormals included.
